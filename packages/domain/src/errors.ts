@@ -1,0 +1,45 @@
+// The one error catalog: every refusal anywhere carries one of these codes (SPEC §4).
+// HTTP statuses are mapped in apps/api/src/http/errors.ts; sentences live here so both apps say the same.
+
+export const errorMessages = {
+  VALIDATION_FAILED: "The request is not valid.",
+  INVALID_CREDENTIALS: "The email address or password is not correct.",
+  UNAUTHENTICATED: "Sign in to continue.",
+  INVALID_CODE: "That code is not valid. Check your authenticator app or email and try again.",
+  CHALLENGE_EXPIRED: "This sign-in has expired. Sign in again.",
+  TOO_MANY_ATTEMPTS: "Too many attempts. Wait a moment and try again.",
+  FORBIDDEN: "You are not allowed to do that.",
+  ONLY_ROOT_CAN_REMOVE_TWO_FACTOR: "Only the root user can remove a member's two-factor authentication.",
+  ACCOUNT_NOT_ACTIVE: "This account is not active.",
+  TWO_FACTOR_ALREADY_CONFIGURED:
+    "Two-factor authentication is already configured. Only the root user can remove it.",
+  SSO_ACCOUNT_CANNOT_USE_TWO_FACTOR:
+    "This is an SSO account: its second factor is managed by your identity provider.",
+  METHOD_NOT_ALLOWED: "This two-factor method is not available for this account.",
+  NO_PENDING_SETUP: "There is no two-factor setup in progress. Start the setup again.",
+  NOT_FOUND: "Not found.",
+  EMAIL_TAKEN: "A member with this email address already exists in the team.",
+  EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we emailed you.",
+  INVALID_TOKEN: "This link is not valid or has expired.",
+  PAYLOAD_TOO_LARGE: "The request body is too large.",
+  DATABASE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
+  INTERNAL_ERROR: "Something went wrong on our side.",
+} as const;
+
+export type ErrorCode = keyof typeof errorMessages;
+
+export const errorCodes = Object.keys(errorMessages) as ErrorCode[];
+
+export function describeError(code: ErrorCode): string {
+  return errorMessages[code];
+}
+
+export type Allowed<T = object> = { ok: true } & T;
+export type Refused = { ok: false; reason: ErrorCode };
+export type Decision<T = object> = Allowed<T> | Refused;
+
+export const allow: Allowed = Object.freeze({ ok: true });
+
+export function refuse(reason: ErrorCode): Refused {
+  return { ok: false, reason };
+}

@@ -1,0 +1,43 @@
+import type { MemberRole, User } from "./entities.js";
+import { allow, type Decision, refuse } from "./errors.js";
+
+export const teamActions = [
+  "view",
+  "invite",
+  "changeStatus",
+  "changeRoles",
+  "changeSso",
+  "editRemark",
+  "delete",
+  "removeTwoFactor",
+  "readAudit",
+] as const;
+export type TeamAction = (typeof teamActions)[number];
+
+const administratorActions: readonly TeamAction[] = teamActions.filter(
+  (action) => action !== "removeTwoFactor", // R5
+);
+
+const actionsByRole: Record<MemberRole, readonly TeamAction[]> = {
+  administrator: administratorActions,
+  auditor: ["view", "readAudit"],
+  project_admin: [],
+  project_user: [],
+  accountant: [],
+};
+
+/** What the acting user may do on the Team page: the root user everything, a member the union of its roles. */
+export function teamPermissions(actor: User): Record<TeamAction, boolean> {
+  const granted = new Set<TeamAction>(
+    actor.kind === "root" ? teamActions : actor.roles.flatMap((role) => actionsByRole[role]),
+  );
+  return Object.fromEntries(teamActions.map((action) => [action, granted.has(action)])) as Record<
+    TeamAction,
+    boolean
+  >;
+}
+
+export function canPerformTeamAction(actor: User, action: TeamAction): Decision {
+  if (teamPermissions(actor)[action]) return allow;
+  return refuse(action === "removeTwoFactor" ? "ONLY_ROOT_CAN_REMOVE_TWO_FACTOR" : "FORBIDDEN");
+}
