@@ -16,5 +16,5 @@ export function isSessionLive(session: SessionRecord, lifetime: SessionLifetime,
 export function sessionExpiresAt(session: SessionRecord, lifetime: SessionLifetime): Date {
   const absolute = addSeconds(session.createdAt, lifetime.ttlInHours * 3600);
   const idle = addSeconds(session.lastSeenAt, lifetime.idleInMinutes * 60);
-  return Math.min(absolute, idle);
+  return absolute.getTime() <= idle.getTime() ? absolute : idle;
 }

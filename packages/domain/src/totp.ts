@@ -23,13 +23,15 @@ export function createTotpSecret(randomBytes: Uint8Array): string {
 }
 
 export function buildOtpauthUri(input: { secret: string; accountName: string; issuer?: string }): string {
-  return generateURI({
+  const uri = generateURI({
     issuer: input.issuer ?? TOTP_ISSUER,
     label: input.accountName,
     secret: input.secret,
     digits: TOTP_DIGITS,
     period: TOTP_PERIOD_IN_SECONDS,
   });
+  // otplib omits parameters equal to the Key URI defaults; spell them out for apps that do not assume them.
+  return `${uri}&algorithm=SHA1&digits=${TOTP_DIGITS}&period=${TOTP_PERIOD_IN_SECONDS}`;
 }
 
 export function totpStepAt(at: Date): number {
