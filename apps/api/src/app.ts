@@ -1,0 +1,77 @@
+import { MAX_BODY_BYTES } from "@cloud2fa/domain";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { isDatabaseReachable } from "./db/connect.js";
+import type { Deps } from "./deps.js";
+import { attachRequestContext } from "./http/authenticate.js";
+import { rejectCrossSiteRequests } from "./http/csrf.js";
+import type { AppEnv } from "./http/env.js";
+import { AppError, errorBody } from "./http/errors.js";
+import { authRoutes } from "./routes/auth.js";
+import { docsPage } from "./routes/docs.js";
+import { meRoutes } from "./routes/me.js";
+import { teamRoutes } from "./routes/team.js";
+
+function isDatabaseDown(error: unknown): boolean {
+  const text = String((error as { code?: unknown })?.code ?? "") + String(error);
+  return /ECONNREFUSED|ECONNRESET|CONNECTION_|57P0[123]|08\d{3}|the database system is/.test(text);
+}
+
+/** The whole HTTP interface of SPEC §4 on injected deps: main.ts serves it, tests call app.request. */
+export function createApp(deps: Deps) {
+  const api = new OpenAPIHono<AppEnv>().route("/", authRoutes).route("/", meRoutes).route("/", teamRoutes);
+
+  api.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "cloud2fa_session",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "cloud2fa API",
+      version: "1.0.0",
+      description: "Two-factor authentication of the cloud console.",
+    },
+  });
+
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE"), 413),
+    }),
+  );
+  app.use("*", rejectCrossSiteRequests(new URL(deps.settings.publicUrl).origin));
+  app.use("*", attachRequestContext(deps));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) =>
+    (await isDatabaseReachable(deps.db))
+      ? c.json({ status: "ok" }, 200)
+      : c.json(errorBody("DATABASE_UNAVAILABLE"), 503),
+  );
+  app.get("/api/docs", (c) => c.html(docsPage));
+  app.route("/api", api);
+  app.notFound((c) => c.json(errorBody("NOT_FOUND"), 404));
+  app.onError((error, c) => {
+    if (error instanceof AppError) {
+      if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
+      return c.json(errorBody(error.code, error.message), error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      // Malformed JSON and other protocol errors raised by the validators: S7.
+      return c.json(errorBody("VALIDATION_FAILED", error.message || "invalid request"), 400);
+    }
+    if (isDatabaseDown(error)) {
+      c.header("Retry-After", "5");
+      return c.json(errorBody("DATABASE_UNAVAILABLE"), 503);
+    }
+    deps.logger.error("unhandled error", { error: String(error), stack: (error as Error)?.stack });
+    return c.json(errorBody("INTERNAL_ERROR"), 500);
+  });
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;

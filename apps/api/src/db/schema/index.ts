@@ -1,0 +1,3 @@
+export * from "./audit.js";
+export * from "./two-factor.js";
+export * from "./users.js";

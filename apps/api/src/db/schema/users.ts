@@ -1,0 +1,63 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp({ withTimezone: true, mode: "date" }).notNull();
+
+export const accounts = pgTable("accounts", {
+  id: text().primaryKey(),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  "users",
+  {
+    id: text().primaryKey(),
+    accountId: text()
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    kind: text({ enum: ["root", "member"] }).notNull(),
+    email: text().notNull(),
+    emailNormalized: text().notNull(),
+    passwordHash: text().notNull(),
+    emailVerifiedAt: timestamp({ withTimezone: true, mode: "date" }),
+    status: text({ enum: ["pending", "active", "disabled"] }).notNull(),
+    roles: text().array().notNull().default(sql`'{}'::text[]`),
+    isSso: boolean().notNull().default(false),
+    remark: text().notNull().default(""),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("users_root_email_unique").on(table.emailNormalized).where(sql`${table.kind} = 'root'`),
+    uniqueIndex("users_member_email_unique")
+      .on(table.accountId, table.emailNormalized)
+      .where(sql`${table.kind} = 'member'`),
+    index("users_account_idx").on(table.accountId),
+  ],
+);
+
+export const oneTimeTokens = pgTable("one_time_tokens", {
+  id: text().primaryKey(),
+  purpose: text({ enum: ["verify_email", "activate_member"] }).notNull(),
+  userId: text()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tokenHash: text().notNull().unique(),
+  expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+  consumedAt: timestamp({ withTimezone: true, mode: "date" }),
+  createdAt: createdAt(),
+});
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text().primaryKey(),
+    tokenHash: text().notNull().unique(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    revokedAt: timestamp({ withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId)],
+);

@@ -1,0 +1,35 @@
+import type { KeyRing } from "./crypto/secret-box.js";
+import type { Db } from "./db/connect.js";
+import type { Mailer } from "./mail/mailer.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Random {
+  bytes(length: number): Uint8Array;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Settings {
+  publicUrl: string;
+  sessionTtlInHours: number;
+  sessionIdleInMinutes: number;
+  trustProxyHops: number;
+}
+
+/** Built once at start-up (main.ts) or per test file, and passed to createApp: nothing is hidden. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  random: Random;
+  mailer: Mailer;
+  logger: Logger;
+  keys: KeyRing;
+  settings: Settings;
+}

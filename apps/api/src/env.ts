@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+const keyList = z.string().transform((value, context) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const entry of value.split(",")) {
+    const [id, encoded, ...rest] = entry.trim().split(":");
+    const key = Buffer.from(encoded ?? "", "base64");
+    if (!id || rest.length > 0 || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
+      context.addIssue({ code: "custom", message: "expected id1:base64key,id2:base64key with 32-byte keys" });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  return keys;
+});
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "expected smtp://host:port")
+    .optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ENCRYPTION_KEYS: keyList.optional(),
+  SESSION_TTL_HOURS: positiveInt(12),
+  SESSION_IDLE_MINUTES: positiveInt(30),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  WEB_DIST_DIR: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };
+
+/** The one place that reads process.env: a bad value stops start-up with a message that names it. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const env = parsed.data;
+  if (env.DATABASE_URL && !env.ENCRYPTION_KEYS) {
+    throw new Error(
+      "Invalid configuration:\n  ENCRYPTION_KEYS: required with DATABASE_URL (every instance on a database must share the keys)",
+    );
+  }
+  return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "") };
+}

@@ -1,0 +1,37 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Deps } from "../deps.js";
+import { resolveSession, type SessionUser } from "../services/auth/sessions.js";
+import type { AppEnv } from "./env.js";
+import { AppError } from "./errors.js";
+import { requestMetaOf } from "./request-meta.js";
+import { readSessionToken } from "./session-cookie.js";
+
+export function attachRequestContext(deps: Deps) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.set("deps", deps);
+    c.set("meta", requestMetaOf(c, deps.settings.trustProxyHops));
+    c.set("auth", null);
+    await next();
+  });
+}
+
+/** Resolved only where a route needs it, so public routes cost no session look-up. */
+export async function loadSession(c: Context<AppEnv>): Promise<SessionUser | null> {
+  const token = readSessionToken(c, c.get("deps").settings);
+  const auth = token && token.length <= 128 ? await resolveSession(c.get("deps"), token) : null;
+  c.set("auth", auth);
+  return auth;
+}
+
+/** R2: only a session opens the API; a sign-in challenge id never does. */
+export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+  if (!(await loadSession(c))) throw new AppError("UNAUTHENTICATED");
+  await next();
+});
+
+export function sessionOf(c: { get(key: "auth"): AppEnv["Variables"]["auth"] }) {
+  const auth = c.get("auth");
+  if (!auth) throw new AppError("UNAUTHENTICATED");
+  return auth;
+}

@@ -1,0 +1,45 @@
+import { describeError, type ErrorCode } from "@cloud2fa/domain";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The one place that maps error codes to HTTP statuses (SPEC §4). */
+export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  INVALID_CREDENTIALS: 401,
+  UNAUTHENTICATED: 401,
+  INVALID_CODE: 400,
+  CHALLENGE_EXPIRED: 410,
+  TOO_MANY_ATTEMPTS: 429,
+  FORBIDDEN: 403,
+  ONLY_ROOT_CAN_REMOVE_TWO_FACTOR: 403,
+  ACCOUNT_NOT_ACTIVE: 409,
+  TWO_FACTOR_ALREADY_CONFIGURED: 409,
+  SSO_ACCOUNT_CANNOT_USE_TWO_FACTOR: 409,
+  METHOD_NOT_ALLOWED: 409,
+  NO_PENDING_SETUP: 409,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  EMAIL_NOT_VERIFIED: 403,
+  INVALID_TOKEN: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  DATABASE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, options: { message?: string; retryAfterSeconds?: number } = {}) {
+    super(options.message ?? describeError(code));
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get status(): ContentfulStatusCode {
+    return statusByCode[this.code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string = describeError(code)) {
+  return { error: { code, message } };
+}

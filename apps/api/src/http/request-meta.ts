@@ -1,0 +1,27 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import type { RequestMeta } from "../services/context.js";
+
+/** TRUST_PROXY hops: the address that many entries from the right of X-Forwarded-For, else the socket. */
+export function clientAddressOf(c: Context, trustProxyHops: number): string | null {
+  if (trustProxyHops > 0) {
+    const chain = (c.req.header("x-forwarded-for") ?? "")
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const candidate = chain[chain.length - trustProxyHops];
+    if (candidate && candidate.length <= 64) return candidate;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function requestMetaOf(c: Context, trustProxyHops: number): RequestMeta {
+  return {
+    clientAddress: clientAddressOf(c, trustProxyHops),
+    userAgent: c.req.header("user-agent") ?? null,
+  };
+}

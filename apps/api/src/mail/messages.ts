@@ -1,0 +1,58 @@
+import type { MailMessage } from "./mailer.js";
+
+const minutes = (seconds: number) => Math.round(seconds / 60);
+
+export function verifyEmailMessage(to: string, link: string): MailMessage {
+  return {
+    to,
+    subject: "Verify your cloud2fa email address",
+    text: `Welcome to cloud2fa.\n\nVerify your email address to finish signing up (the link works once, for 24 hours):\n${link}\n`,
+  };
+}
+
+export function signUpAttemptMessage(to: string): MailMessage {
+  return {
+    to,
+    subject: "Someone tried to sign up with your email address",
+    text: "Someone tried to create a cloud2fa account with this address, which already has one.\nIf it was you, sign in instead. Otherwise you can ignore this message.\n",
+  };
+}
+
+export function invitationMessage(
+  to: string,
+  input: { link: string; signInUrl: string; accountId: string; invitedBy: string },
+): MailMessage {
+  return {
+    to,
+    subject: "You are invited to a cloud2fa team",
+    text: `${input.invitedBy} invited you to the team of account ${input.accountId}.\n\nActivate your member account (the link works once, for 7 days):\n${input.link}\n\nThen sign in at the team member sign-in page:\n${input.signInUrl}\nAccount ID: ${input.accountId}\n`,
+  };
+}
+
+export function emailCodeMessage(
+  to: string,
+  input: { code: string; purpose: "sign_in" | "setup" | "action"; ttlInSeconds: number },
+): MailMessage {
+  const what = {
+    sign_in: "to finish signing in",
+    setup: "to turn on two-factor authentication by email",
+    action: "to confirm a change to your two-factor authentication",
+  }[input.purpose];
+  return {
+    to,
+    subject: `Your cloud2fa code: ${input.code}`,
+    text: `Your code ${what} is:\n\n    ${input.code}\n\nIt is valid for ${minutes(input.ttlInSeconds)} minutes and works once. If you did not ask for it, someone knows your password: change it.\n`,
+  };
+}
+
+export function twoFactorChangedMessage(
+  to: string,
+  input: { change: "enabled" | "removed"; subjectEmail: string; by: string; at: Date; isSubject: boolean },
+): MailMessage {
+  const whose = input.isSubject ? "your account" : `the member account ${input.subjectEmail}`;
+  return {
+    to,
+    subject: `Two-factor authentication ${input.change} for ${input.isSubject ? "your account" : input.subjectEmail}`,
+    text: `Two-factor authentication was ${input.change} for ${whose} by ${input.by} at ${input.at.toISOString()}.\n\nIf this was not expected, the root user can remove the two-factor authentication from the Team page and the member can set it up again.\n`,
+  };
+}

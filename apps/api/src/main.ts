@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { connectDatabase } from "./db/connect.js";
+import type { Deps } from "./deps.js";
+import { readEnv } from "./env.js";
+import { loadKeyRing } from "./keys.js";
+import { createConsoleLogger } from "./logger.js";
+import { createDevMailer, createSmtpMailer } from "./mail/mailer.js";
+import { mountWebApps } from "./web.js";
+
+async function main(): Promise<void> {
+  const logger = createConsoleLogger();
+  let env: ReturnType<typeof readEnv>;
+  try {
+    env = readEnv();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  const deps: Deps = {
+    db: database.db,
+    // The only real clock and randomness of the product; tests inject their own.
+    clock: { now: () => new Date() },
+    random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
+    mailer: env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger),
+    logger,
+    keys: loadKeyRing(env, logger),
+    settings: {
+      publicUrl: env.PUBLIC_URL,
+      sessionTtlInHours: env.SESSION_TTL_HOURS,
+      sessionIdleInMinutes: env.SESSION_IDLE_MINUTES,
+      trustProxyHops: env.TRUST_PROXY,
+    },
+  };
+  const app = createApp(deps);
+  mountWebApps(app, env.WEB_DIST_DIR);
+  const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
+    logger.info(
+      `cloud2fa listening on http://localhost:${info.port} (${database.kind}); links use ${env.PUBLIC_URL}`,
+    );
+    if (!env.SMTP_URL) logger.info(`mail is printed here and kept in ${env.DATA_DIR}/mailbox.log`);
+  });
+  const stop = () => {
+    server.close();
+    void database.close().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+void main();

@@ -1,0 +1,130 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireSession, sessionOf } from "../http/authenticate.js";
+import { AppError } from "../http/errors.js";
+import { createRouter } from "../http/router.js";
+import { confirmSetup } from "../services/two-factor/confirm-setup.js";
+import { removeOwnTwoFactor } from "../services/two-factor/remove-own.js";
+import { sendActionCode } from "../services/two-factor/send-action-code.js";
+import { startSetup } from "../services/two-factor/start-setup.js";
+import { loadUser, twoFactorSummary } from "../services/users.js";
+import { Code, errorResponses, jsonBody, jsonResponse, Me, Method, Password } from "./schemas.js";
+
+const tags = ["Own two-factor authentication"];
+const security = [{ session: [] }];
+
+const SetupStarted = z
+  .discriminatedUnion("method", [
+    z.object({
+      method: z.literal("totp"),
+      secret: z.string(),
+      otpauthUri: z.string(),
+      qrCode: z.string().describe("SVG data URL of the otpauth URI"),
+      expiresAt: z.string(),
+    }),
+    z.object({ method: z.literal("email"), maskedEmail: z.string(), expiresAt: z.string() }),
+  ])
+  .openapi("SetupStarted");
+
+const me = createRoute({
+  method: "get",
+  path: "/me",
+  tags,
+  security,
+  summary: "The signed-in user (never a secret, S4)",
+  middleware: requireSession,
+  responses: { 200: jsonResponse(Me, "The signed-in user"), ...errorResponses },
+});
+
+const setup = createRoute({
+  method: "post",
+  path: "/me/two-factor/setup",
+  tags,
+  security,
+  summary: "Start a 2FA setup (R1, R3, R6, R7; R11: password again). Replaces a pending setup.",
+  middleware: requireSession,
+  request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
+  responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },
+});
+
+const confirm = createRoute({
+  method: "post",
+  path: "/me/two-factor/setup/confirm",
+  tags,
+  security,
+  summary: "Confirm the pending setup with a code of its method (R8); revokes other sessions",
+  middleware: requireSession,
+  request: { body: jsonBody(z.strictObject({ code: Code })) },
+  responses: {
+    200: jsonResponse(z.object({ twoFactor: Me.shape.twoFactor }), "2FA enabled"),
+    ...errorResponses,
+  },
+});
+
+const actionCode = createRoute({
+  method: "post",
+  path: "/me/two-factor/code",
+  tags,
+  security,
+  summary: "Mail a code to confirm a sensitive action (email method)",
+  middleware: requireSession,
+  responses: {
+    202: jsonResponse(z.object({ status: z.literal("accepted") }), "Mail sent"),
+    ...errorResponses,
+  },
+});
+
+const removeOwn = createRoute({
+  method: "delete",
+  path: "/me/two-factor",
+  tags,
+  security,
+  summary: "Remove your own 2FA with a current code: root user only (R10); a member never (R4)",
+  middleware: requireSession,
+  request: { body: jsonBody(z.strictObject({ code: Code })) },
+  responses: { 204: { description: "Removed" }, ...errorResponses },
+});
+
+export const meRoutes = createRouter()
+  .openapi(me, async (c) => {
+    const loaded = await loadUser(c.get("deps").db, { id: sessionOf(c).user.id });
+    if (!loaded) throw new AppError("UNAUTHENTICATED");
+    const { user, row } = loaded;
+    return c.json(
+      {
+        kind: user.kind,
+        id: row.id,
+        email: row.email,
+        accountId: row.accountId,
+        roles: user.kind === "member" ? [...user.roles] : [],
+        status: row.status,
+        sso: row.isSso,
+        twoFactor: twoFactorSummary(loaded.enabled),
+      },
+      200,
+    );
+  })
+  .openapi(setup, async (c) => {
+    const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };
+    return c.json(await startSetup({ deps: c.get("deps"), input, meta: c.get("meta") }), 200);
+  })
+  .openapi(confirm, async (c) => {
+    const auth = sessionOf(c);
+    const deps = c.get("deps");
+    const input = { userId: auth.user.id, sessionId: auth.sessionId, ...c.req.valid("json") };
+    await confirmSetup({ deps, input, meta: c.get("meta") });
+    const loaded = await loadUser(deps.db, { id: auth.user.id });
+    return c.json({ twoFactor: twoFactorSummary(loaded?.enabled) }, 200);
+  })
+  .openapi(actionCode, async (c) => {
+    await sendActionCode({
+      deps: c.get("deps"),
+      input: { userId: sessionOf(c).user.id },
+      meta: c.get("meta"),
+    });
+    return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(removeOwn, async (c) => {
+    const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };
+    await removeOwnTwoFactor({ deps: c.get("deps"), input, meta: c.get("meta") });
+    return c.body(null, 204);
+  });

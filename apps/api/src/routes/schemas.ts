@@ -1,0 +1,107 @@
+import {
+  MAX_EMAIL_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_REMARK_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  memberRoles,
+} from "@cloud2fa/domain";
+import { z } from "@hono/zod-openapi";
+
+// S7: every schema is strict: unknown fields are refused, not ignored.
+export const Email = z.email().max(MAX_EMAIL_LENGTH).openapi({ example: "ada@example.com" });
+export const NewPassword = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+export const Password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+/** S1: exactly six ASCII digits; clients strip spaces before sending. */
+export const Code = z
+  .string()
+  .regex(/^[0-9]{6}$/, "expected exactly six digits")
+  .openapi({ example: "123456" });
+export const Token = z
+  .string()
+  .min(16)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/);
+const prefixedId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{22}$`), `expected a ${prefix}_ id`);
+export const AccountId = prefixedId("acc").openapi({ example: "acc_3q2Z8kQe1yV0p7nX4m5w6A" });
+export const ChallengeId = prefixedId("chl");
+export const MemberId = prefixedId("mem");
+export const Role = z.enum(memberRoles);
+export const Method = z.enum(["totp", "email"]);
+
+export const ErrorResponse = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+export const TwoFactorSummary = z.object({
+  enabled: z.boolean(),
+  method: Method.nullable(),
+  enabledAt: z.string().nullable(),
+});
+
+export const Member = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    roles: z.array(Role),
+    status: z.enum(["pending", "active", "disabled"]),
+    sso: z.boolean(),
+    twoFactor: TwoFactorSummary,
+    remark: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi("Member");
+
+export const Me = z
+  .object({
+    kind: z.enum(["root", "member"]),
+    id: z.string(),
+    email: z.string(),
+    accountId: z.string(),
+    roles: z.array(Role),
+    status: z.enum(["pending", "active", "disabled"]),
+    sso: z.boolean(),
+    twoFactor: TwoFactorSummary,
+  })
+  .openapi("Me");
+
+export const SignInResult = z
+  .discriminatedUnion("status", [
+    z.object({ status: z.literal("authenticated"), userId: z.string() }),
+    z.object({ status: z.literal("two_factor_required"), challengeId: z.string(), method: Method }),
+  ])
+  .openapi("SignInResult");
+
+export const AuditParty = z
+  .object({ id: z.string(), kind: z.enum(["root", "member"]), email: z.string() })
+  .nullable();
+export const AuditEvent = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    actor: AuditParty,
+    subject: AuditParty,
+    at: z.string(),
+    clientAddress: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi("AuditEvent");
+
+export const Remark = z.string().max(MAX_REMARK_LENGTH);
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } } as const;
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+export const errorResponses = {
+  400: jsonResponse(ErrorResponse, "VALIDATION_FAILED or INVALID_CODE"),
+  401: jsonResponse(ErrorResponse, "UNAUTHENTICATED or INVALID_CREDENTIALS"),
+  403: jsonResponse(ErrorResponse, "FORBIDDEN"),
+  409: jsonResponse(ErrorResponse, "A rule refuses the change"),
+  429: jsonResponse(ErrorResponse, "TOO_MANY_ATTEMPTS, with Retry-After"),
+} as const;

@@ -1,0 +1,179 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireSession, sessionOf } from "../http/authenticate.js";
+import { AppError } from "../http/errors.js";
+import { createRouter } from "../http/router.js";
+import { listAuditEvents } from "../services/audit/list-events.js";
+import { deleteMember } from "../services/team/delete-member.js";
+import { inviteMember } from "../services/team/invite-member.js";
+import { listMembers } from "../services/team/list-members.js";
+import { removeMemberTwoFactor } from "../services/team/remove-member-two-factor.js";
+import { updateMember } from "../services/team/update-member.js";
+import {
+  AuditEvent,
+  Email,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  Member,
+  MemberId,
+  NewPassword,
+  Remark,
+  Role,
+} from "./schemas.js";
+
+const tags = ["Team"];
+const security = [{ session: [] }];
+const middleware = requireSession;
+const memberParams = z.object({ id: MemberId });
+const notFound = { 404: jsonResponse(errorResponses[400].content["application/json"].schema, "NOT_FOUND") };
+
+const list = createRoute({
+  method: "get",
+  path: "/team/members",
+  tags,
+  security,
+  middleware,
+  summary: "Team members with their 2FA status (root, administrators, auditors)",
+  responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "The team"), ...errorResponses },
+});
+
+const invite = createRoute({
+  method: "post",
+  path: "/team/members",
+  tags,
+  security,
+  middleware,
+  summary: "Invite a member: mails the activation link and the team member sign-in address",
+  request: {
+    body: jsonBody(
+      z.strictObject({
+        email: Email,
+        password: NewPassword,
+        roles: z.array(Role).min(1).max(5),
+        remark: Remark.optional(),
+      }),
+    ),
+  },
+  responses: { 201: jsonResponse(Member, "Invited (pending)"), ...errorResponses },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/team/members/{id}",
+  tags,
+  security,
+  middleware,
+  summary: "Change a member's status, roles, SSO flag or remark",
+  request: {
+    params: memberParams,
+    body: jsonBody(
+      z
+        .strictObject({
+          status: z.enum(["active", "disabled"]).optional(),
+          roles: z.array(Role).min(1).max(5).optional(),
+          sso: z.boolean().optional(),
+          remark: Remark.optional(),
+        })
+        .refine(
+          (body) => Object.values(body).some((value) => value !== undefined),
+          "expected at least one field",
+        ),
+    ),
+  },
+  responses: { 200: jsonResponse(Member, "Updated"), ...notFound, ...errorResponses },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/team/members/{id}",
+  tags,
+  security,
+  middleware,
+  summary: "Delete a member (final); its sessions end",
+  request: { params: memberParams },
+  responses: { 204: { description: "Deleted" }, ...notFound, ...errorResponses },
+});
+
+const removeTwoFactor = createRoute({
+  method: "delete",
+  path: "/team/members/{id}/two-factor",
+  tags,
+  security,
+  middleware,
+  summary: "Remove a member's 2FA: the root user only (R5, R9)",
+  request: { params: memberParams },
+  responses: { 204: { description: "Removed" }, ...notFound, ...errorResponses },
+});
+
+const audit = createRoute({
+  method: "get",
+  path: "/team/audit-events",
+  tags,
+  security,
+  middleware,
+  summary: "Audit events, newest first (root, administrators, auditors)",
+  request: {
+    query: z.strictObject({
+      cursor: z
+        .string()
+        .regex(/^[0-9]{1,18}$/)
+        .optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }), "A page"),
+    ...errorResponses,
+  },
+});
+
+function actorOf(c: Parameters<typeof sessionOf>[0]) {
+  return sessionOf(c).user;
+}
+
+export const teamRoutes = createRouter()
+  .openapi(list, async (c) =>
+    c.json({ members: await listMembers({ deps: c.get("deps"), actor: actorOf(c) }) }, 200),
+  )
+  .openapi(invite, async (c) => {
+    const member = await inviteMember({
+      deps: c.get("deps"),
+      actor: actorOf(c),
+      input: c.req.valid("json"),
+      meta: c.get("meta"),
+    });
+    return c.json(member, 201);
+  })
+  .openapi(update, async (c) => {
+    const memberId = c.req.valid("param").id;
+    const input = c.req.valid("json");
+    return c.json(
+      await updateMember({ deps: c.get("deps"), actor: actorOf(c), memberId, input, meta: c.get("meta") }),
+      200,
+    );
+  })
+  .openapi(remove, async (c) => {
+    await deleteMember({
+      deps: c.get("deps"),
+      actor: actorOf(c),
+      memberId: c.req.valid("param").id,
+      meta: c.get("meta"),
+    });
+    return c.body(null, 204);
+  })
+  .openapi(removeTwoFactor, async (c) => {
+    const memberId = c.req.valid("param").id;
+    await removeMemberTwoFactor({ deps: c.get("deps"), actor: actorOf(c), memberId, meta: c.get("meta") });
+    return c.body(null, 204);
+  })
+  .openapi(audit, async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    const page = await listAuditEvents({
+      deps: c.get("deps"),
+      actor: actorOf(c),
+      cursor: cursor === undefined ? undefined : Number(cursor),
+      limit,
+    });
+    if (!page) throw new AppError("NOT_FOUND");
+    return c.json(page, 200);
+  });

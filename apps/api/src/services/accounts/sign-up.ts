@@ -1,0 +1,66 @@
+import { addSeconds, EMAIL_VERIFICATION_TTL_IN_SECONDS } from "@cloud2fa/domain";
+import { and, eq } from "drizzle-orm";
+import { hashPassword } from "../../crypto/passwords.js";
+import { createId, createToken } from "../../crypto/tokens.js";
+import { accounts, oneTimeTokens, users } from "../../db/schema/index.js";
+import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js";
+import { recordAuditEvent } from "../audit/record-event.js";
+import type { ServiceCall } from "../context.js";
+import { sendMail } from "../mail.js";
+import { normalizeEmail } from "../users.js";
+
+/**
+ * S6: the same answer whether or not the address is taken, after the same argon2 work. A taken,
+ * unverified address gets a fresh verification link; a verified one a note to its owner.
+ */
+export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: string; password: string }>) {
+  const now = deps.clock.now();
+  const email = input.email.trim();
+  const emailNormalized = normalizeEmail(email);
+  const passwordHash = await hashPassword(input.password);
+  const outcome = await deps.db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)));
+    if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
+    const userId = existing?.id ?? createId(deps.random, "usr");
+    if (!existing) {
+      const accountId = createId(deps.random, "acc");
+      await tx.insert(accounts).values({ id: accountId, createdAt: now });
+      await tx.insert(users).values({
+        id: userId,
+        accountId,
+        kind: "root",
+        email,
+        emailNormalized,
+        passwordHash,
+        status: "active",
+        createdAt: now,
+      });
+      await recordAuditEvent(tx, deps, {
+        accountId,
+        type: "root.signed_up",
+        actor: null,
+        subject: { id: userId, kind: "root", email },
+        meta,
+      });
+    }
+    const { token, tokenHash } = createToken(deps.random, 32);
+    await tx.insert(oneTimeTokens).values({
+      id: createId(deps.random, "tok"),
+      purpose: "verify_email",
+      userId,
+      tokenHash,
+      expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
+      createdAt: now,
+    });
+    return { kind: "verify" as const, to: existing?.email ?? email, token };
+  });
+  if (outcome.kind === "taken") {
+    await sendMail(deps, signUpAttemptMessage(outcome.to));
+  } else {
+    const link = `${deps.settings.publicUrl}/verify-email?token=${encodeURIComponent(outcome.token)}`;
+    await sendMail(deps, verifyEmailMessage(outcome.to, link));
+  }
+}

@@ -1,0 +1,44 @@
+import { EMAIL_CODE_TTL_IN_SECONDS, isPast } from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import { signInChallenges, users } from "../../db/schema/index.js";
+import { AppError } from "../../http/errors.js";
+import { emailCodeMessage } from "../../mail/messages.js";
+import type { ServiceCall } from "../context.js";
+import { sendMail } from "../mail.js";
+import { issueEmailCode } from "../two-factor/codes.js";
+
+/** S1, S3: a resend makes a new code, kills the old one, and is charged to the mail budget. */
+export async function resendChallengeCode({
+  deps,
+  input,
+}: ServiceCall<{ challengeId: string }>): Promise<void> {
+  const now = deps.clock.now();
+  const sent = await deps.db.transaction(async (tx) => {
+    const [found] = await tx
+      .select({ challenge: signInChallenges, email: users.email })
+      .from(signInChallenges)
+      .innerJoin(users, eq(users.id, signInChallenges.userId))
+      .where(eq(signInChallenges.id, input.challengeId))
+      .for("update", { of: signInChallenges });
+    if (!found || found.challenge.consumedAt !== null || isPast(found.challenge.expiresAt, now)) {
+      throw new AppError("CHALLENGE_EXPIRED");
+    }
+    if (found.challenge.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
+    const code = await issueEmailCode(tx, deps, {
+      userId: found.challenge.userId,
+      purpose: "sign_in",
+      bindingId: found.challenge.id,
+      now,
+      expiresAt: found.challenge.expiresAt,
+    });
+    return { code, to: found.email };
+  });
+  await sendMail(
+    deps,
+    emailCodeMessage(sent.to, {
+      code: sent.code,
+      purpose: "sign_in",
+      ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS,
+    }),
+  );
+}

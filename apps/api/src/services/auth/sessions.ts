@@ -1,0 +1,76 @@
+import { canSignIn, isSessionLive, SESSION_TOKEN_BYTES, type User } from "@cloud2fa/domain";
+import { and, eq, isNull, ne } from "drizzle-orm";
+import { createId, createToken, hashToken } from "../../crypto/tokens.js";
+import type { Queryable } from "../../db/connect.js";
+import { sessions, signInChallenges, users } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { toDomainUser } from "../users.js";
+
+const LAST_SEEN_RESOLUTION_IN_MS = 60_000;
+
+/** S5: a fresh opaque token per sign-in; only its hash is stored. */
+export async function createSession(
+  q: Queryable,
+  deps: Pick<Deps, "clock" | "random">,
+  userId: string,
+): Promise<{ sessionId: string; token: string }> {
+  const now = deps.clock.now();
+  const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+  const sessionId = createId(deps.random, "ses");
+  await q.insert(sessions).values({ id: sessionId, tokenHash, userId, createdAt: now, lastSeenAt: now });
+  return { sessionId, token };
+}
+
+export interface SessionUser {
+  sessionId: string;
+  user: User;
+}
+
+/** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
+export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
+  const now = deps.clock.now();
+  const [found] = await deps.db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, hashToken(token)));
+  if (!found) return null;
+  const lifetime = {
+    ttlInHours: deps.settings.sessionTtlInHours,
+    idleInMinutes: deps.settings.sessionIdleInMinutes,
+  };
+  if (!isSessionLive(found.session, lifetime, now)) return null;
+  const user = toDomainUser(found.user);
+  if (!canSignIn(user).ok) return null;
+  if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
+    await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
+  }
+  return { sessionId: found.session.id, user };
+}
+
+export async function revokeSession(q: Queryable, sessionId: string, now: Date): Promise<void> {
+  await q
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/** S5: revoke every session of a user (but `exceptSessionId`), and its pending sign-in challenges. */
+export async function revokeUserAccess(
+  q: Queryable,
+  input: { userId: string; now: Date; exceptSessionId?: string; includeChallenges: boolean },
+): Promise<void> {
+  const sessionFilter = and(eq(sessions.userId, input.userId), isNull(sessions.revokedAt));
+  await q
+    .update(sessions)
+    .set({ revokedAt: input.now })
+    .where(
+      input.exceptSessionId ? and(sessionFilter, ne(sessions.id, input.exceptSessionId)) : sessionFilter,
+    );
+  if (input.includeChallenges) {
+    await q
+      .update(signInChallenges)
+      .set({ consumedAt: input.now })
+      .where(and(eq(signInChallenges.userId, input.userId), isNull(signInChallenges.consumedAt)));
+  }
+}

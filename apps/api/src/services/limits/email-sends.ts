@@ -1,0 +1,25 @@
+import { chargeEmailSend, emptyEmailSendBudget } from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import type { Tx } from "../../db/connect.js";
+import { emailSendBudgets } from "../../db/schema/index.js";
+import { AppError } from "../../http/errors.js";
+
+/** S3: once a minute, at most 5 per 15 minutes per user; every mailed code counts. */
+export async function chargeUserEmailSend(tx: Tx, userId: string, now: Date): Promise<void> {
+  await tx.insert(emailSendBudgets).values({ userId }).onConflictDoNothing();
+  const [budget] = await tx
+    .select()
+    .from(emailSendBudgets)
+    .where(eq(emailSendBudgets.userId, userId))
+    .for("update");
+  const charged = chargeEmailSend(budget ?? emptyEmailSendBudget, now);
+  if (!charged.ok) throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: charged.retryAfterSeconds });
+  await tx
+    .update(emailSendBudgets)
+    .set({
+      count: charged.state.count,
+      windowStartedAt: charged.state.windowStartedAt,
+      lastSentAt: charged.state.lastSentAt,
+    })
+    .where(eq(emailSendBudgets.userId, userId));
+}

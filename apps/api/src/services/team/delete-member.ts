@@ -1,0 +1,33 @@
+import type { User } from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import { users } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { RequestMeta } from "../context.js";
+import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
+
+/** Final: the row goes, and with it (cascade) its sessions, challenges, 2FA and codes (S5). */
+export async function deleteMember({
+  deps,
+  actor,
+  memberId,
+  meta,
+}: {
+  deps: Deps;
+  actor: User;
+  memberId: string;
+  meta: RequestMeta;
+}): Promise<void> {
+  authorizeTeamAction(actor, "delete");
+  await deps.db.transaction(async (tx) => {
+    const row = await lockTeamMember(tx, actor, memberId);
+    await tx.delete(users).where(eq(users.id, row.id));
+    await recordAuditEvent(tx, deps, {
+      accountId: row.accountId,
+      type: "member.deleted",
+      actor: partyOf(actor),
+      subject: partyOf(row),
+      meta,
+    });
+  });
+}

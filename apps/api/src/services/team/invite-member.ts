@@ -1,0 +1,105 @@
+import { addSeconds, INVITATION_TTL_IN_SECONDS, type MemberRole, type User } from "@cloud2fa/domain";
+import { hashPassword } from "../../crypto/passwords.js";
+import { createId, createToken } from "../../crypto/tokens.js";
+import { oneTimeTokens, users } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { invitationMessage } from "../../mail/messages.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { RequestMeta } from "../context.js";
+import { sendMail } from "../mail.js";
+import { normalizeEmail } from "../users.js";
+import { authorizeTeamAction } from "./authorize.js";
+import { type MemberView, toMemberView } from "./list-members.js";
+
+export interface InviteInput {
+  email: string;
+  password: string;
+  roles: MemberRole[];
+  remark?: string | undefined;
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+function isUniqueViolation(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    if ("code" in current && current.code === UNIQUE_VIOLATION) return true;
+    current = "cause" in current ? current.cause : undefined;
+  }
+  return false;
+}
+
+/** A member's email is unique within its team (EMAIL_TAKEN); the unique index settles races. */
+export async function inviteMember({
+  deps,
+  actor,
+  input,
+  meta,
+}: {
+  deps: Deps;
+  actor: User;
+  input: InviteInput;
+  meta: RequestMeta;
+}): Promise<MemberView> {
+  authorizeTeamAction(actor, "invite");
+  const now = deps.clock.now();
+  const email = input.email.trim();
+  const passwordHash = await hashPassword(input.password);
+  const memberId = createId(deps.random, "mem");
+  const { token, tokenHash } = createToken(deps.random, 32);
+  let view: MemberView;
+  try {
+    view = await deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(users)
+        .values({
+          id: memberId,
+          accountId: actor.accountId,
+          kind: "member",
+          email,
+          emailNormalized: normalizeEmail(email),
+          passwordHash,
+          status: "pending",
+          roles: [...new Set(input.roles)],
+          remark: input.remark ?? "",
+          createdAt: now,
+        })
+        .returning();
+      if (!row) throw new Error("insert returned nothing");
+      await tx.insert(oneTimeTokens).values({
+        id: createId(deps.random, "tok"),
+        purpose: "activate_member",
+        userId: memberId,
+        tokenHash,
+        expiresAt: addSeconds(now, INVITATION_TTL_IN_SECONDS),
+        createdAt: now,
+      });
+      await recordAuditEvent(tx, deps, {
+        accountId: actor.accountId,
+        type: "member.invited",
+        actor: partyOf(actor),
+        subject: partyOf(row),
+        meta,
+        detail: { roles: row.roles },
+      });
+      return toMemberView(row, undefined);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("EMAIL_TAKEN");
+    throw error;
+  }
+  const base = deps.settings.publicUrl;
+  await sendMail(
+    deps,
+    invitationMessage(email, {
+      link: `${base}/member/activate?token=${encodeURIComponent(token)}`,
+      signInUrl: `${base}/member/?accountId=${encodeURIComponent(actor.accountId)}`,
+      accountId: actor.accountId,
+      invitedBy: actor.email,
+    }),
+  );
+  return view;
+}

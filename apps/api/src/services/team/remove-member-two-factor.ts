@@ -1,0 +1,46 @@
+import type { User } from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import { twoFactorSetups, twoFactors, users } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import { revokeUserAccess } from "../auth/sessions.js";
+import type { RequestMeta } from "../context.js";
+import { notifyTwoFactorChange } from "../two-factor/notify-change.js";
+import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
+
+/** R5, R9: only the root user removes a member's 2FA; the member's sessions and challenges end (S5). */
+export async function removeMemberTwoFactor({
+  deps,
+  actor,
+  memberId,
+  meta,
+}: {
+  deps: Deps;
+  actor: User;
+  memberId: string;
+  meta: RequestMeta;
+}): Promise<void> {
+  authorizeTeamAction(actor, "removeTwoFactor");
+  const now = deps.clock.now();
+  const { member, actorRow } = await deps.db.transaction(async (tx) => {
+    const row = await lockTeamMember(tx, actor, memberId);
+    const [removed] = await tx.delete(twoFactors).where(eq(twoFactors.userId, row.id)).returning();
+    if (!removed)
+      throw new AppError("NOT_FOUND", { message: "This member has no two-factor authentication." });
+    await tx.delete(twoFactorSetups).where(eq(twoFactorSetups.userId, row.id));
+    await revokeUserAccess(tx, { userId: row.id, now, includeChallenges: true });
+    await recordAuditEvent(tx, deps, {
+      accountId: row.accountId,
+      type: "two_factor.removed",
+      actor: partyOf(actor),
+      subject: partyOf(row),
+      meta,
+      detail: { method: removed.method },
+    });
+    const [actorRow] = await tx.select().from(users).where(eq(users.id, actor.id));
+    return { member: row, actorRow };
+  });
+  if (actorRow)
+    await notifyTwoFactorChange(deps, { change: "removed", subject: member, actor: actorRow, at: now });
+}

@@ -1,0 +1,78 @@
+import { isCodeEntryLocked } from "@cloud2fa/domain";
+import type { Tx } from "../../db/connect.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { RequestMeta } from "../context.js";
+import { chargeUserCodeAttempt, resetUserCodeAttempts } from "../limits/code-attempts.js";
+import type { UserRow } from "../users.js";
+import { type CodeMatch, type CodeSource, matchCode } from "./codes.js";
+
+class SettleRefused extends Error {}
+
+/**
+ * The one path every code check takes (sign-in, setup confirmation, removal), S3 first:
+ * 1. charge the attempt (and whatever `charge` adds, e.g. the challenge) and commit;
+ * 2. match the code; 3. in one transaction, `settle` consumes the match (S2) and acts, or nothing happens.
+ * A refusal at any step is audited and answered INVALID_CODE, whichever the reason (S1).
+ */
+export async function attemptCode<T>(
+  deps: Deps,
+  input: {
+    subject: UserRow;
+    actor?: UserRow;
+    code: string;
+    meta: RequestMeta;
+    purpose: "sign_in" | "setup" | "removal";
+    source: (tx: Tx) => Promise<CodeSource>;
+    charge?: (tx: Tx) => Promise<void>;
+    settle: (tx: Tx, match: CodeMatch) => Promise<T | null>;
+  },
+): Promise<T> {
+  const now = deps.clock.now();
+  const { subject } = input;
+  const audit = {
+    accountId: subject.accountId,
+    actor: partyOf(input.actor ?? subject),
+    subject: partyOf(subject),
+    meta: input.meta,
+  };
+  const { budget, source } = await deps.db.transaction(async (tx) => {
+    await input.charge?.(tx);
+    const charged = await chargeUserCodeAttempt(tx, subject.id, now);
+    return { budget: charged, source: await input.source(tx) };
+  });
+  const match = await matchCode(deps.db, deps, { userId: subject.id, code: input.code, now, source });
+  if (match) {
+    try {
+      return await deps.db.transaction(async (tx) => {
+        const result = await input.settle(tx, match);
+        if (result === null) throw new SettleRefused();
+        await resetUserCodeAttempts(tx, subject.id);
+        await recordAuditEvent(tx, deps, {
+          ...audit,
+          type: "two_factor.code_accepted",
+          detail: { purpose: input.purpose, method: match.kind },
+        });
+        return result;
+      });
+    } catch (error) {
+      if (!(error instanceof SettleRefused)) throw error;
+    }
+  }
+  await deps.db.transaction(async (tx) => {
+    await recordAuditEvent(tx, deps, {
+      ...audit,
+      type: "two_factor.code_rejected",
+      detail: { purpose: input.purpose, method: source.kind },
+    });
+    if (isCodeEntryLocked(budget, now)) {
+      await recordAuditEvent(tx, deps, {
+        ...audit,
+        type: "two_factor.locked",
+        detail: { lockedUntil: budget.lockedUntil?.toISOString() },
+      });
+    }
+  });
+  throw new AppError("INVALID_CODE");
+}

@@ -1,0 +1,143 @@
+import {
+  addSeconds,
+  checkEmailCode,
+  createEmailCode,
+  EMAIL_CODE_RANDOM_BYTES,
+  EMAIL_CODE_TTL_IN_SECONDS,
+  type EmailCodePurpose,
+  hashEmailCode,
+  verifyTotpCode,
+} from "@cloud2fa/domain";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { codeHashKey, openSecret } from "../../crypto/secret-box.js";
+import { createId } from "../../crypto/tokens.js";
+import type { Queryable, Tx } from "../../db/connect.js";
+import { emailCodes, twoFactors } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { chargeUserEmailSend } from "../limits/email-sends.js";
+
+export type CodeSource =
+  | { kind: "totp"; sealedSecret: string | null; lastAcceptedStep: number | null }
+  | { kind: "email"; purpose: EmailCodePurpose; bindingId: string };
+
+export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailCodeId: string };
+
+/**
+ * S1, S3: mail a new code bound to one purpose and binding (challenge, setup or action), killing
+ * the previous one; the send is charged to the user's mail budget. Returns the code to mail.
+ */
+export async function issueEmailCode(
+  tx: Tx,
+  deps: Pick<Deps, "keys" | "random">,
+  input: { userId: string; purpose: EmailCodePurpose; bindingId: string; now: Date; expiresAt?: Date },
+): Promise<string> {
+  await chargeUserEmailSend(tx, input.userId, input.now);
+  await tx
+    .delete(emailCodes)
+    .where(
+      and(
+        eq(emailCodes.userId, input.userId),
+        eq(emailCodes.purpose, input.purpose),
+        isNull(emailCodes.consumedAt),
+      ),
+    );
+  const hashKey = codeHashKey(deps.keys);
+  if (!hashKey) throw new Error("no encryption key");
+  const code = createEmailCode(deps.random.bytes(EMAIL_CODE_RANDOM_BYTES));
+  const ttlEndsAt = addSeconds(input.now, EMAIL_CODE_TTL_IN_SECONDS);
+  await tx.insert(emailCodes).values({
+    id: createId(deps.random, "eml"),
+    userId: input.userId,
+    purpose: input.purpose,
+    bindingId: input.bindingId,
+    keyId: hashKey.id,
+    codeHash: hashEmailCode(hashKey.key, { purpose: input.purpose, bindingId: input.bindingId, code }),
+    // S1: never longer than its challenge.
+    expiresAt: input.expiresAt && input.expiresAt < ttlEndsAt ? input.expiresAt : ttlEndsAt,
+    createdAt: input.now,
+  });
+  return code;
+}
+
+/** Checks a code without consuming it; the caller consumes the match in its success transaction. */
+export async function matchCode(
+  q: Queryable,
+  deps: Pick<Deps, "keys">,
+  input: { userId: string; code: string; now: Date; source: CodeSource },
+): Promise<CodeMatch | null> {
+  const { source } = input;
+  if (source.kind === "totp") {
+    const secret = source.sealedSecret
+      ? openSecret(deps.keys, { sealed: source.sealedSecret, userId: input.userId })
+      : null;
+    if (!secret) return null;
+    const check = verifyTotpCode({
+      secret,
+      code: input.code,
+      now: input.now,
+      lastAcceptedStep: source.lastAcceptedStep,
+    });
+    return check.ok ? { kind: "totp", step: check.step } : null;
+  }
+  const candidates = await q
+    .select()
+    .from(emailCodes)
+    .where(
+      and(
+        eq(emailCodes.userId, input.userId),
+        eq(emailCodes.bindingId, source.bindingId),
+        isNull(emailCodes.consumedAt),
+      ),
+    );
+  for (const record of candidates) {
+    const hashKey = codeHashKey(deps.keys, record.keyId);
+    if (!hashKey) continue;
+    const check = checkEmailCode(hashKey.key, record, {
+      purpose: source.purpose,
+      bindingId: source.bindingId,
+      code: input.code,
+      now: input.now,
+    });
+    if (check.ok) return { kind: "email", emailCodeId: record.id };
+  }
+  return null;
+}
+
+/**
+ * S2: a TOTP step is taken at most once and never at or before the last accepted one; an email
+ * code is used once. One conditional write settles concurrent requests, whatever the instance.
+ */
+export async function consumeEnabledFactorMatch(
+  tx: Tx,
+  input: { userId: string; match: CodeMatch; now: Date },
+): Promise<boolean> {
+  if (input.match.kind === "totp") {
+    const step = input.match.step;
+    const updated = await tx
+      .update(twoFactors)
+      .set({ lastAcceptedStep: step })
+      .where(
+        and(
+          eq(twoFactors.userId, input.userId),
+          or(isNull(twoFactors.lastAcceptedStep), lt(twoFactors.lastAcceptedStep, step)),
+        ),
+      )
+      .returning({ userId: twoFactors.userId });
+    return updated.length === 1;
+  }
+  return consumeEmailCode(tx, input.match.emailCodeId, input.now);
+}
+
+export async function consumeEmailCode(tx: Tx, emailCodeId: string, now: Date): Promise<boolean> {
+  const consumed = await tx
+    .update(emailCodes)
+    .set({ consumedAt: now })
+    .where(and(eq(emailCodes.id, emailCodeId), isNull(emailCodes.consumedAt)))
+    .returning({ id: emailCodes.id });
+  return consumed.length === 1;
+}
+
+export function assertIsMatch(match: CodeMatch | null): asserts match is CodeMatch {
+  if (!match) throw new AppError("INVALID_CODE");
+}

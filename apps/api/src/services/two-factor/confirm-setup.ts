@@ -1,0 +1,76 @@
+import { canConfirmSetup } from "@cloud2fa/domain";
+import { and, eq } from "drizzle-orm";
+import { twoFactorSetups, twoFactors } from "../../db/schema/index.js";
+import { AppError } from "../../http/errors.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import { revokeUserAccess } from "../auth/sessions.js";
+import type { ServiceCall } from "../context.js";
+import { loadUser } from "../users.js";
+import { attemptCode } from "./attempt-code.js";
+import { consumeEmailCode } from "./codes.js";
+import { notifyTwoFactorChange } from "./notify-change.js";
+
+/**
+ * R8: the setup becomes active only with a valid code of its method; the confirmed step becomes the
+ * last accepted one (S2). Enabling revokes the user's other sessions (S5) and mails (R11).
+ */
+export async function confirmSetup({
+  deps,
+  input,
+  meta,
+}: ServiceCall<{ userId: string; sessionId: string; code: string }>): Promise<void> {
+  const now = deps.clock.now();
+  const loaded = await loadUser(deps.db, { id: input.userId });
+  if (!loaded) throw new AppError("UNAUTHENTICATED");
+  const decision = canConfirmSetup(loaded.user, loaded.twoFactor, now);
+  if (!decision.ok || !loaded.setup) throw new AppError(decision.ok ? "NO_PENDING_SETUP" : decision.reason);
+  const setup = loaded.setup;
+  const subject = loaded.row;
+
+  await attemptCode(deps, {
+    subject,
+    code: input.code,
+    meta,
+    purpose: "setup",
+    source: async () =>
+      setup.method === "totp"
+        ? { kind: "totp", sealedSecret: setup.secretCiphertext, lastAcceptedStep: null }
+        : { kind: "email", purpose: "setup", bindingId: setup.id },
+    settle: async (tx, match) => {
+      const [taken] = await tx
+        .delete(twoFactorSetups)
+        .where(and(eq(twoFactorSetups.userId, subject.id), eq(twoFactorSetups.id, setup.id)))
+        .returning({ id: twoFactorSetups.id });
+      if (!taken) return null;
+      if (match.kind === "email" && !(await consumeEmailCode(tx, match.emailCodeId, now))) return null;
+      const inserted = await tx
+        .insert(twoFactors)
+        .values({
+          userId: subject.id,
+          method: setup.method,
+          secretCiphertext: setup.secretCiphertext,
+          enabledAt: now,
+          lastAcceptedStep: match.kind === "totp" ? match.step : null,
+        })
+        .onConflictDoNothing()
+        .returning({ userId: twoFactors.userId });
+      if (inserted.length === 0) return null;
+      await revokeUserAccess(tx, {
+        userId: subject.id,
+        now,
+        exceptSessionId: input.sessionId,
+        includeChallenges: true,
+      });
+      await recordAuditEvent(tx, deps, {
+        accountId: subject.accountId,
+        type: "two_factor.enabled",
+        actor: partyOf(subject),
+        subject: partyOf(subject),
+        meta,
+        detail: { method: setup.method },
+      });
+      return true;
+    },
+  });
+  await notifyTwoFactorChange(deps, { change: "enabled", subject, actor: subject, at: now });
+}

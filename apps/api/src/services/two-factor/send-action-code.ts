@@ -1,0 +1,22 @@
+import { EMAIL_CODE_TTL_IN_SECONDS } from "@cloud2fa/domain";
+import { AppError } from "../../http/errors.js";
+import { emailCodeMessage } from "../../mail/messages.js";
+import type { ServiceCall } from "../context.js";
+import { sendMail } from "../mail.js";
+import { loadUser } from "../users.js";
+import { issueEmailCode } from "./codes.js";
+
+/** A code to confirm a sensitive action (R10's removal) for a user whose method is email. */
+export async function sendActionCode({ deps, input }: ServiceCall<{ userId: string }>): Promise<void> {
+  const now = deps.clock.now();
+  const loaded = await loadUser(deps.db, { id: input.userId });
+  if (!loaded) throw new AppError("UNAUTHENTICATED");
+  if (loaded.enabled?.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
+  const code = await deps.db.transaction((tx) =>
+    issueEmailCode(tx, deps, { userId: loaded.row.id, purpose: "action", bindingId: loaded.row.id, now }),
+  );
+  await sendMail(
+    deps,
+    emailCodeMessage(loaded.row.email, { code, purpose: "action", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
+  );
+}

@@ -1,0 +1,96 @@
+import {
+  addSeconds,
+  buildOtpauthUri,
+  canStartSetup,
+  createTotpSecret,
+  EMAIL_CODE_TTL_IN_SECONDS,
+  SETUP_TTL_IN_SECONDS,
+  TOTP_SECRET_BYTES,
+  type TwoFactorMethod,
+} from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import QRCode from "qrcode";
+import { verifyPassword } from "../../crypto/passwords.js";
+import { sealSecret } from "../../crypto/secret-box.js";
+import { createId } from "../../crypto/tokens.js";
+import { twoFactorSetups } from "../../db/schema/index.js";
+import { AppError } from "../../http/errors.js";
+import { emailCodeMessage } from "../../mail/messages.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { ServiceCall } from "../context.js";
+import { sendMail } from "../mail.js";
+import { loadUser } from "../users.js";
+import { issueEmailCode } from "./codes.js";
+
+export type StartSetupResult =
+  | { method: "totp"; secret: string; otpauthUri: string; qrCode: string; expiresAt: string }
+  | { method: "email"; maskedEmail: string; expiresAt: string };
+
+export function maskEmail(email: string): string {
+  const [local = "", domain = ""] = email.split("@");
+  return `${local.slice(0, 1)}${"•".repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
+}
+
+/**
+ * R1, R3, R6, R7 (domain), R11 (password again, in this request), R8 (nothing changes until the
+ * confirmation). A new setup replaces a pending one: the old secret or code is dead.
+ */
+export async function startSetup({
+  deps,
+  input,
+  meta,
+}: ServiceCall<{ userId: string; method: TwoFactorMethod; password: string }>): Promise<StartSetupResult> {
+  const now = deps.clock.now();
+  const loaded = await loadUser(deps.db, { id: input.userId });
+  if (!loaded) throw new AppError("UNAUTHENTICATED");
+  const decision = canStartSetup(loaded.user, loaded.twoFactor, input.method);
+  if (!decision.ok) throw new AppError(decision.reason);
+  if (!(await verifyPassword(loaded.row.passwordHash, input.password)))
+    throw new AppError("INVALID_CREDENTIALS");
+
+  const setupId = createId(deps.random, "stp");
+  const expiresAt = addSeconds(now, SETUP_TTL_IN_SECONDS);
+  const secret = input.method === "totp" ? createTotpSecret(deps.random.bytes(TOTP_SECRET_BYTES)) : null;
+  const code = await deps.db.transaction(async (tx) => {
+    await tx.delete(twoFactorSetups).where(eq(twoFactorSetups.userId, loaded.row.id));
+    await tx.insert(twoFactorSetups).values({
+      userId: loaded.row.id,
+      id: setupId,
+      method: input.method,
+      secretCiphertext: secret
+        ? sealSecret(deps.keys, deps.random, { plaintext: secret, userId: loaded.row.id })
+        : null,
+      expiresAt,
+      createdAt: now,
+    });
+    await recordAuditEvent(tx, deps, {
+      accountId: loaded.row.accountId,
+      type: "two_factor.setup_started",
+      actor: partyOf(loaded.row),
+      subject: partyOf(loaded.row),
+      meta,
+      detail: { method: input.method },
+    });
+    if (input.method !== "email") return null;
+    return issueEmailCode(tx, deps, {
+      userId: loaded.row.id,
+      purpose: "setup",
+      bindingId: setupId,
+      now,
+      expiresAt,
+    });
+  });
+
+  if (secret) {
+    const otpauthUri = buildOtpauthUri({ secret, accountName: loaded.row.email });
+    const qrCode = `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(otpauthUri, { type: "svg", margin: 1 })).toString("base64")}`;
+    return { method: "totp", secret, otpauthUri, qrCode, expiresAt: expiresAt.toISOString() };
+  }
+  if (code !== null) {
+    await sendMail(
+      deps,
+      emailCodeMessage(loaded.row.email, { code, purpose: "setup", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
+    );
+  }
+  return { method: "email", maskedEmail: maskEmail(loaded.row.email), expiresAt: expiresAt.toISOString() };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// PGlite always; PostgreSQL too when DATABASE_URL is set (each test file makes its own database there).
+const databases = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: databases.map((name) => ({
+      extends: true,
+      test: { name, include: ["src/**/*.test.ts"], env: { TEST_DATABASE: name } },
+    })),
+  },
+});
