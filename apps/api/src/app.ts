@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { isDatabaseReachable } from "./db/connect.js";
+import { isDatabaseUnavailable } from "./db/errors.js";
 import type { Deps } from "./deps.js";
 import { attachRequestContext } from "./http/authenticate.js";
 import { rejectCrossSiteRequests } from "./http/csrf.js";
@@ -12,11 +13,6 @@ import { authRoutes } from "./routes/auth.js";
 import { docsPage } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
 import { teamRoutes } from "./routes/team.js";
-
-function isDatabaseDown(error: unknown): boolean {
-  const text = String((error as { code?: unknown })?.code ?? "") + String(error);
-  return /ECONNREFUSED|ECONNRESET|CONNECTION_|57P0[123]|08\d{3}|the database system is/.test(text);
-}
 
 /** The whole HTTP interface of SPEC §4 on injected deps: main.ts serves it, tests call app.request. */
 export function createApp(deps: Deps) {
@@ -53,7 +49,8 @@ export function createApp(deps: Deps) {
       : c.json(errorBody("DATABASE_UNAVAILABLE"), 503),
   );
   app.get("/api/docs", (c) => c.html(docsPage));
-  app.route("/api", api);
+  // Chained so that AppType carries the routes for the typed client of the web apps (hc<AppType>).
+  const routed = app.route("/api", api);
   app.notFound((c) => c.json(errorBody("NOT_FOUND"), 404));
   app.onError((error, c) => {
     if (error instanceof AppError) {
@@ -64,14 +61,14 @@ export function createApp(deps: Deps) {
       // Malformed JSON and other protocol errors raised by the validators: S7.
       return c.json(errorBody("VALIDATION_FAILED", error.message || "invalid request"), 400);
     }
-    if (isDatabaseDown(error)) {
+    if (isDatabaseUnavailable(error)) {
       c.header("Retry-After", "5");
       return c.json(errorBody("DATABASE_UNAVAILABLE"), 503);
     }
     deps.logger.error("unhandled error", { error: String(error), stack: (error as Error)?.stack });
     return c.json(errorBody("INTERNAL_ERROR"), 500);
   });
-  return app;
+  return routed;
 }
 
 export type AppType = ReturnType<typeof createApp>;

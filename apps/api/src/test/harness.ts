@@ -177,7 +177,7 @@ export async function createMember(
   });
   if (invited.status !== 201) throw new Error(`invite failed: ${JSON.stringify(invited.body)}`);
   const id = invited.body.id as string;
-  if (options.activate === false) return { email, id, cookie: undefined };
+  if (options.activate === false) return { email, id, cookie: "" };
   const mail = await context.smtp.waitFor(email, /invited/);
   await call(context, "POST", "/api/auth/member/activate", { body: { token: tokenFrom(mail.text) } });
   const login = await call(context, "POST", "/api/auth/member/login", {

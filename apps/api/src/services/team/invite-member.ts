@@ -1,6 +1,7 @@
 import { addSeconds, INVITATION_TTL_IN_SECONDS, type MemberRole, type User } from "@cloud2fa/domain";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { oneTimeTokens, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
@@ -17,19 +18,6 @@ export interface InviteInput {
   password: string;
   roles: MemberRole[];
   remark?: string | undefined;
-}
-
-const UNIQUE_VIOLATION = "23505";
-
-function isUniqueViolation(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
-    if ("code" in current && current.code === UNIQUE_VIOLATION) return true;
-    current = "cause" in current ? current.cause : undefined;
-  }
-  return false;
 }
 
 /** A member's email is unique within its team (EMAIL_TAKEN); the unique index settles races. */
