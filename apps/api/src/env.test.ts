@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { readEnv } from "./env.js";
+
+const key = Buffer.alloc(32, 7).toString("base64");
+
+describe("configuration (SPEC §5)", () => {
+  it("defaults: port 3000, embedded database in .data, links to localhost", () => {
+    const env = readEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: ".data",
+      PUBLIC_URL: "http://localhost:3000",
+      SESSION_TTL_HOURS: 12,
+      SESSION_IDLE_MINUTES: 30,
+      TRUST_PROXY: 0,
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it("reads every variable", () => {
+    const env = readEnv({
+      PORT: "8080",
+      DATABASE_URL: "postgres://db/cloud2fa",
+      DATA_DIR: "/var/lib/c2f",
+      SMTP_URL: "smtp://mail:25",
+      PUBLIC_URL: "https://console.example.com/",
+      ENCRYPTION_KEYS: `k2:${key},k1:${key}`,
+      SESSION_TTL_HOURS: "8",
+      SESSION_IDLE_MINUTES: "15",
+      TRUST_PROXY: "1",
+    });
+    expect(env.PORT).toBe(8080);
+    expect(env.PUBLIC_URL).toBe("https://console.example.com");
+    expect(env.ENCRYPTION_KEYS?.map((entry) => entry.id)).toEqual(["k2", "k1"]);
+    expect(env.SESSION_TTL_HOURS).toBe(8);
+    expect(env.TRUST_PROXY).toBe(1);
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mysql://x", ENCRYPTION_KEYS: `k:${key}` }, "DATABASE_URL"],
+    [{ SMTP_URL: "mail.example.com" }, "SMTP_URL"],
+    [{ PUBLIC_URL: "ftp://example.com" }, "PUBLIC_URL"],
+    [{ ENCRYPTION_KEYS: "k1:c2hvcnQ=" }, "ENCRYPTION_KEYS"],
+    [{ ENCRYPTION_KEYS: `no id:${key}` }, "ENCRYPTION_KEYS"],
+    [{ SESSION_TTL_HOURS: "0" }, "SESSION_TTL_HOURS"],
+    [{ SESSION_IDLE_MINUTES: "-5" }, "SESSION_IDLE_MINUTES"],
+    [{ TRUST_PROXY: "many" }, "TRUST_PROXY"],
+    [{ DATABASE_URL: "postgres://db/x" }, "ENCRYPTION_KEYS"],
+  ])("a bad value stops start-up naming it: %o", (source, name) => {
+    expect(() => readEnv(source)).toThrow(name);
+  });
+});
