@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     },
   };
   const app = createApp(deps);
-  mountWebApps(app, env.WEB_DIST_DIR);
+  mountWebApps(app, env.WEB_DIST_DIR, logger);
   const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
     logger.info(
       `cloud2fa listening on http://localhost:${info.port} (${database.kind}); links use ${env.PUBLIC_URL}`,

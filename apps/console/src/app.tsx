@@ -1,0 +1,133 @@
+import { Layout, TwoFactorStatus } from "@cloud2fa/ui";
+import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
+import { type JSX, Show } from "solid-js";
+import { signOut } from "./api.js";
+import { AuditRoute } from "./routes/audit.js";
+import { SecurityRoute } from "./routes/security.js";
+import { SignInRoute } from "./routes/sign-in.js";
+import { SignUpRoute } from "./routes/sign-up.js";
+import { TeamRoute } from "./routes/team.js";
+import { VerifyEmailRoute } from "./routes/verify-email.js";
+import { me, setMe } from "./session.js";
+
+function Shell(props: { children?: JSX.Element }) {
+  const navigate = useNavigate();
+  return (
+    <Layout
+      product="Cloud Console"
+      homeHref="/"
+      nav={
+        <Show when={me()}>
+          <A href="/" end>
+            Home
+          </A>
+          <A href="/settings/security">Security</A>
+          <A href="/team">Team</A>
+          <A href="/audit">Audit</A>
+        </Show>
+      }
+      account={
+        <Show when={me()}>
+          {(user) => (
+            <>
+              <span>{user().email}</span>
+              <button
+                type="button"
+                class="secondary"
+                onClick={async () => {
+                  await signOut().catch(() => undefined);
+                  setMe(null);
+                  navigate("/signin");
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          )}
+        </Show>
+      }
+    >
+      {props.children}
+    </Layout>
+  );
+}
+
+/** Pages behind sign-in: without a session, the sign-in page. */
+function Protected(props: { children: JSX.Element }) {
+  return (
+    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+      <Show when={me()} fallback={<Navigate href="/signin" />}>
+        {props.children}
+      </Show>
+    </Show>
+  );
+}
+
+function Home() {
+  return (
+    <Protected>
+      <Show when={me()}>
+        {(user) => (
+          <section class="card">
+            <h1>Welcome to the Cloud Console</h1>
+            <p>
+              Account ID: <code data-testid="account-id">{user().accountId}</code>
+            </p>
+            <p>
+              Team member sign-in:{" "}
+              <a href={`/member/?accountId=${user().accountId}`}>
+                {window.location.origin}/member/?accountId={user().accountId}
+              </a>
+            </p>
+            <h2>Two-factor authentication</h2>
+            <TwoFactorStatus twoFactor={user().twoFactor} />
+            <A href="/settings/security">Security settings</A>
+          </section>
+        )}
+      </Show>
+    </Protected>
+  );
+}
+
+export function App() {
+  return (
+    <Router root={Shell}>
+      <Route path="/" component={Home} />
+      <Route path="/signin" component={SignInRoute} />
+      <Route path="/signup" component={SignUpRoute} />
+      <Route path="/verify-email" component={VerifyEmailRoute} />
+      <Route
+        path="/settings/security"
+        component={() => (
+          <Protected>
+            <SecurityRoute />
+          </Protected>
+        )}
+      />
+      <Route
+        path="/team"
+        component={() => (
+          <Protected>
+            <TeamRoute />
+          </Protected>
+        )}
+      />
+      <Route
+        path="/audit"
+        component={() => (
+          <Protected>
+            <AuditRoute />
+          </Protected>
+        )}
+      />
+      <Route
+        path="*"
+        component={() => (
+          <p class="card">
+            Page not found. <A href="/">Cloud Console</A>
+          </p>
+        )}
+      />
+    </Router>
+  );
+}

@@ -1,0 +1,23 @@
+import { TwoFactorSettings } from "@cloud2fa/ui";
+import { Show } from "solid-js";
+import { twoFactorClient } from "../api.js";
+import { me, refreshMe } from "../session.js";
+
+export function SecurityRoute() {
+  return (
+    <>
+      <h1>Settings › Security</h1>
+      <Show when={me()}>
+        {(user) => (
+          <TwoFactorSettings
+            me={user()}
+            client={twoFactorClient}
+            consoleHref="/"
+            consoleName="Cloud Console"
+            onChanged={() => void refreshMe()}
+          />
+        )}
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import { expectOk, SignInPage } from "@cloud2fa/ui";
+import { A, useNavigate } from "@solidjs/router";
+import { api } from "../api.js";
+import { refreshMe } from "../session.js";
+
+export function SignInRoute() {
+  const navigate = useNavigate();
+  return (
+    <SignInPage
+      title="Sign in to the Cloud Console"
+      signIn={({ email, password }) => expectOk(api.auth.root.login.$post({ json: { email, password } }))}
+      verify={async (challengeId, code) => {
+        await expectOk(
+          api.auth.challenges[":challengeId"].verify.$post({ param: { challengeId }, json: { code } }),
+        );
+      }}
+      resend={async (challengeId) => {
+        await expectOk(api.auth.challenges[":challengeId"].resend.$post({ param: { challengeId } }));
+      }}
+      onSignedIn={async () => {
+        await refreshMe();
+        navigate("/");
+      }}
+    >
+      <p>
+        No account yet? <A href="/signup">Create one</A>. Team member? Use your team's{" "}
+        <a href="/member/">team member sign-in page</a>.
+      </p>
+    </SignInPage>
+  );
+}

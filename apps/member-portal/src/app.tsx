@@ -1,0 +1,142 @@
+import { teamPermissions } from "@cloud2fa/domain";
+import { AuditPage, Layout, TeamPage, TwoFactorSettings, TwoFactorStatus, toDomainUser } from "@cloud2fa/ui";
+import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
+import { type JSX, Show } from "solid-js";
+import { auditClient, signOut, teamClient, twoFactorClient } from "./api.js";
+import { ActivateRoute } from "./routes/activate.js";
+import { SignInRoute } from "./routes/sign-in.js";
+import { me, refreshMe, setMe } from "./session.js";
+
+function Shell(props: { children?: JSX.Element }) {
+  const navigate = useNavigate();
+  const permissions = () => {
+    const user = me();
+    return user ? teamPermissions(toDomainUser(user)) : null;
+  };
+  return (
+    <Layout
+      product="Cloud Console · Team member"
+      homeHref="/member/"
+      nav={
+        <Show when={me()}>
+          <A href="/" end>
+            Home
+          </A>
+          <A href="/settings">Settings</A>
+          <Show when={permissions()?.view}>
+            <A href="/team">Team</A>
+          </Show>
+          <Show when={permissions()?.readAudit}>
+            <A href="/audit">Audit</A>
+          </Show>
+        </Show>
+      }
+      account={
+        <Show when={me()}>
+          {(user) => (
+            <>
+              <span>{user().email}</span>
+              <button
+                type="button"
+                class="secondary"
+                onClick={async () => {
+                  await signOut().catch(() => undefined);
+                  setMe(null);
+                  navigate(`/?accountId=${user().accountId}`);
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          )}
+        </Show>
+      }
+    >
+      {props.children}
+    </Layout>
+  );
+}
+
+function Protected(props: { children: JSX.Element }) {
+  return (
+    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+      <Show when={me()} fallback={<Navigate href="/" />}>
+        {props.children}
+      </Show>
+    </Show>
+  );
+}
+
+function Home() {
+  return (
+    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+      <Show when={me()} fallback={<SignInRoute />}>
+        {(user) => (
+          <section class="card">
+            <h1>Welcome, {user().email}</h1>
+            <p>
+              Team account ID: <code>{user().accountId}</code>
+            </p>
+            <h2>Two-factor authentication</h2>
+            <TwoFactorStatus twoFactor={user().twoFactor} />
+            <A href="/settings">Settings</A>
+          </section>
+        )}
+      </Show>
+    </Show>
+  );
+}
+
+function Settings() {
+  return (
+    <Protected>
+      <h1>Settings</h1>
+      <Show when={me()}>
+        {(user) => (
+          <TwoFactorSettings
+            me={user()}
+            client={twoFactorClient}
+            consoleHref="/member/"
+            consoleName="Cloud Console"
+            onChanged={() => void refreshMe()}
+          />
+        )}
+      </Show>
+    </Protected>
+  );
+}
+
+export function App() {
+  return (
+    <Router root={Shell} base="/member">
+      <Route path="/" component={Home} />
+      <Route path="/signin" component={SignInRoute} />
+      <Route path="/activate" component={ActivateRoute} />
+      <Route path="/settings" component={Settings} />
+      <Route
+        path="/team"
+        component={() => (
+          <Protected>
+            <Show when={me()}>{(user) => <TeamPage actor={user()} client={teamClient} />}</Show>
+          </Protected>
+        )}
+      />
+      <Route
+        path="/audit"
+        component={() => (
+          <Protected>
+            <AuditPage client={auditClient} />
+          </Protected>
+        )}
+      />
+      <Route
+        path="*"
+        component={() => (
+          <p class="card">
+            Page not found. <A href="/">Home</A>
+          </p>
+        )}
+      />
+    </Router>
+  );
+}

@@ -1,0 +1,32 @@
+import { expectOk, SignInPage } from "@cloud2fa/ui";
+import { useNavigate, useSearchParams } from "@solidjs/router";
+import { api } from "../api.js";
+import { refreshMe } from "../session.js";
+
+export function SignInRoute() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  return (
+    <SignInPage
+      title="Team Member Sign-in"
+      accountId={typeof params.accountId === "string" ? params.accountId : ""}
+      signIn={(input) => expectOk(api.auth.member.login.$post({ json: input }))}
+      verify={async (challengeId, code) => {
+        await expectOk(
+          api.auth.challenges[":challengeId"].verify.$post({ param: { challengeId }, json: { code } }),
+        );
+      }}
+      resend={async (challengeId) => {
+        await expectOk(api.auth.challenges[":challengeId"].resend.$post({ param: { challengeId } }));
+      }}
+      onSignedIn={async () => {
+        await refreshMe();
+        navigate("/");
+      }}
+    >
+      <p>
+        Root user? Sign in on the <a href="/signin">Cloud Console</a>.
+      </p>
+    </SignInPage>
+  );
+}

@@ -1,0 +1,100 @@
+import { EMAIL_RESEND_COOLDOWN_IN_SECONDS, type TwoFactorMethod } from "@cloud2fa/domain";
+import { createSignal, onCleanup, Show } from "solid-js";
+import { formatCountdown } from "./code.js";
+import { CodeInput } from "./code-input.js";
+import { ErrorMessage } from "./error-message.js";
+import { ApiError } from "./errors.js";
+
+export interface CodeStepProps {
+  method: TwoFactorMethod;
+  verify: (code: string) => Promise<void>;
+  resend?: () => Promise<void>;
+  /** The challenge is dead (expired or too many codes): back to the password. */
+  onRestart: (error: unknown) => void;
+}
+
+/** The second step of sign-in (R2): a code from the app, or a mailed code with resend and its cooldown. */
+export function CodeStep(props: CodeStepProps) {
+  const [error, setError] = createSignal<unknown>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  const [code, setCode] = createSignal("");
+  const [notice, setNotice] = createSignal("");
+  const [cooldown, setCooldown] = createSignal(
+    props.method === "email" ? EMAIL_RESEND_COOLDOWN_IN_SECONDS : 0,
+  );
+  const timer = setInterval(() => setCooldown((seconds) => Math.max(0, seconds - 1)), 1000);
+  onCleanup(() => clearInterval(timer));
+
+  const submit = async (value: string) => {
+    if (isBusy()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await props.verify(value);
+    } catch (failure) {
+      if (failure instanceof ApiError && ["CHALLENGE_EXPIRED", "UNAUTHENTICATED"].includes(failure.code)) {
+        props.onRestart(failure);
+      } else {
+        setError(failure);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  const resend = async () => {
+    if (!props.resend) return;
+    setError(null);
+    setNotice("");
+    try {
+      await props.resend();
+      setNotice("A new code is on its way. The previous code no longer works.");
+      setCooldown(EMAIL_RESEND_COOLDOWN_IN_SECONDS);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.retryAfterSeconds) setCooldown(failure.retryAfterSeconds);
+      setError(failure);
+    }
+  };
+
+  return (
+    <form
+      class="card"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit(code());
+      }}
+    >
+      <h1>Two-factor authentication</h1>
+      <p>
+        {props.method === "totp"
+          ? "Enter the 6-digit code shown in your authenticator app."
+          : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
+      </p>
+      <CodeInput
+        id="sign-in-code"
+        label="Verification code"
+        disabled={isBusy()}
+        onValue={setCode}
+        onComplete={(value) => {
+          setCode(value);
+          void submit(value);
+        }}
+      />
+      <ErrorMessage error={error()} />
+      <Show when={notice()}>
+        <p role="status" class="notice">
+          {notice()}
+        </p>
+      </Show>
+      <div class="actions">
+        <button type="submit" disabled={isBusy()}>
+          {isBusy() ? "Verifying…" : "Verify"}
+        </button>
+        <Show when={props.method === "email" && props.resend}>
+          <button type="button" class="secondary" disabled={cooldown() > 0} onClick={resend}>
+            {cooldown() > 0 ? `Resend code in ${formatCountdown(cooldown())}` : "Resend code"}
+          </button>
+        </Show>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,81 @@
+import { type MemberRole, MIN_PASSWORD_LENGTH, memberRoles } from "@cloud2fa/domain";
+import { createSignal, For } from "solid-js";
+import { roleNames } from "./user.js";
+
+export interface InviteInput {
+  email: string;
+  password: string;
+  roles: MemberRole[];
+  remark?: string;
+}
+
+export function InviteForm(props: { onInvite: (input: InviteInput) => Promise<void> }) {
+  const [roles, setRoles] = createSignal<MemberRole[]>(["project_user"]);
+  const [isBusy, setBusy] = createSignal(false);
+  return (
+    <details class="invite">
+      <summary>Invite a member</summary>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = event.currentTarget;
+          const data = new FormData(form);
+          setBusy(true);
+          await props.onInvite({
+            email: String(data.get("email")),
+            password: String(data.get("password")),
+            roles: roles(),
+            remark: String(data.get("remark") ?? "") || undefined,
+          });
+          setBusy(false);
+          form.reset();
+        }}
+      >
+        <div class="field">
+          <label for="invite-email">Email</label>
+          <input id="invite-email" name="email" type="email" required autocomplete="off" />
+        </div>
+        <div class="field">
+          <label for="invite-password">Initial password</label>
+          <input
+            id="invite-password"
+            name="password"
+            type="password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            autocomplete="new-password"
+          />
+          <small>At least {MIN_PASSWORD_LENGTH} characters; share it with the member separately.</small>
+        </div>
+        <fieldset>
+          <legend>Roles</legend>
+          <For each={memberRoles}>
+            {(role) => (
+              <label class="choice">
+                <input
+                  type="checkbox"
+                  name="roles"
+                  value={role}
+                  checked={roles().includes(role)}
+                  onChange={(event) =>
+                    setRoles((current) =>
+                      event.currentTarget.checked ? [...current, role] : current.filter((r) => r !== role),
+                    )
+                  }
+                />{" "}
+                {roleNames[role]}
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <div class="field">
+          <label for="invite-remark">Remark (optional)</label>
+          <input id="invite-remark" name="remark" type="text" maxLength={500} />
+        </div>
+        <button type="submit" disabled={isBusy() || roles().length === 0}>
+          Send invitation
+        </button>
+      </form>
+    </details>
+  );
+}

@@ -1,0 +1,108 @@
+import type { TwoFactorMethod } from "@cloud2fa/domain";
+import { createSignal, type JSX, Show } from "solid-js";
+import { CodeStep } from "./code-step.js";
+import { ErrorMessage } from "./error-message.js";
+
+export type SignInResultView =
+  | { status: "authenticated" }
+  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod };
+
+export interface SignInInput {
+  accountId: string;
+  email: string;
+  password: string;
+}
+
+export interface SignInPageProps {
+  title: string;
+  /** Shown for the team member sign-in: the account ID of the team. */
+  accountId?: string;
+  signIn: (input: SignInInput) => Promise<SignInResultView>;
+  verify: (challengeId: string, code: string) => Promise<void>;
+  resend: (challengeId: string) => Promise<void>;
+  onSignedIn: () => void;
+  children?: JSX.Element;
+}
+
+/** Password, then the second factor (R2): the challenge id lives only in memory. */
+export function SignInPage(props: SignInPageProps) {
+  const [challenge, setChallenge] = createSignal<{ id: string; method: TwoFactorMethod } | null>(null);
+  const [error, setError] = createSignal<unknown>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  const submit = async (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await props.signIn({
+        accountId: String(data.get("accountId") ?? "").trim(),
+        email: String(data.get("email")).trim(),
+        password: String(data.get("password")),
+      });
+      if (result.status === "authenticated") props.onSignedIn();
+      else setChallenge({ id: result.challengeId, method: result.method });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Show
+      when={challenge()}
+      fallback={
+        <form
+          class="card narrow"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit(event.currentTarget);
+          }}
+        >
+          <h1>{props.title}</h1>
+          <Show when={props.accountId !== undefined}>
+            <div class="field">
+              <label for="account-id">Account ID</label>
+              <input
+                id="account-id"
+                name="accountId"
+                required
+                autocomplete="organization"
+                value={props.accountId ?? ""}
+              />
+            </div>
+          </Show>
+          <div class="field">
+            <label for="email">Email</label>
+            <input id="email" name="email" type="email" required autocomplete="username" />
+          </div>
+          <div class="field">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" required autocomplete="current-password" />
+          </div>
+          <ErrorMessage error={error()} />
+          <button type="submit" disabled={isBusy()}>
+            {isBusy() ? "Signing in…" : "Sign in"}
+          </button>
+          {props.children}
+        </form>
+      }
+    >
+      {(pending) => (
+        <div class="narrow">
+          <CodeStep
+            method={pending().method}
+            verify={async (code) => {
+              await props.verify(pending().id, code);
+              props.onSignedIn();
+            }}
+            resend={() => props.resend(pending().id)}
+            onRestart={(failure) => {
+              setChallenge(null);
+              setError(failure);
+            }}
+          />
+        </div>
+      )}
+    </Show>
+  );
+}

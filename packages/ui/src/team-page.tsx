@@ -1,0 +1,309 @@
+import {
+  canChangeSso,
+  describeError,
+  type MemberRole,
+  type MemberStatus,
+  memberRoles,
+  teamPermissions,
+} from "@cloud2fa/domain";
+import { createMemo, createResource, createSignal, For, Show } from "solid-js";
+import { ErrorMessage } from "./error-message.js";
+import { InviteForm, type InviteInput } from "./invite-form.js";
+import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
+
+export interface MemberView {
+  id: string;
+  email: string;
+  roles: MemberRole[];
+  status: MemberStatus;
+  sso: boolean;
+  twoFactor: TwoFactorSummaryView;
+  remark: string;
+}
+
+export interface MemberPatch {
+  status?: "active" | "disabled";
+  roles?: MemberRole[];
+  sso?: boolean;
+}
+
+export interface TeamClient {
+  list: () => Promise<MemberView[]>;
+  invite: (input: InviteInput) => Promise<void>;
+  update: (id: string, patch: MemberPatch) => Promise<void>;
+  remove: (id: string) => Promise<void>;
+  removeTwoFactor: (id: string) => Promise<void>;
+}
+
+type Confirmation = { text: string; action: string; run: () => Promise<void> };
+
+/** The Team page: what each actor may do comes from the domain's teamPermissions (R5 for Remove 2FA). */
+export function TeamPage(props: { actor: MeView; client: TeamClient }) {
+  const permissions = createMemo(() => teamPermissions(toDomainUser(props.actor)));
+  const hasActions = createMemo(() =>
+    Object.entries(permissions()).some(([a, ok]) => ok && a !== "view" && a !== "readAudit"),
+  );
+  const [members, { refetch }] = createResource(() =>
+    permissions().view ? props.client.list() : Promise.resolve([]),
+  );
+  const [error, setError] = createSignal<unknown>(null);
+  const [notice, setNotice] = createSignal("");
+  const [confirmation, setConfirmation] = createSignal<Confirmation | null>(null);
+  const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
+
+  const act = async (run: () => Promise<void>, done: string) => {
+    setError(null);
+    setNotice("");
+    try {
+      await run();
+      setNotice(done);
+      await refetch();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  return (
+    <Show when={permissions().view} fallback={<p class="card">{describeError("FORBIDDEN")}</p>}>
+      <section class="card">
+        <h1>Team</h1>
+        <Show when={!hasActions()}>
+          <p class="notice">Read only: your role can view the team but not change it.</p>
+        </Show>
+        <Show when={permissions().invite}>
+          <InviteForm
+            onInvite={(input) => act(() => props.client.invite(input), `Invitation sent to ${input.email}.`)}
+          />
+        </Show>
+        <Show when={confirmation()}>
+          {(pending) => (
+            <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+              <p id="confirm-text">{pending().text}</p>
+              <div class="actions">
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() => {
+                    setConfirmation(null);
+                    void pending().run();
+                  }}
+                >
+                  {pending().action}
+                </button>
+                <button type="button" class="secondary" onClick={() => setConfirmation(null)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          )}
+        </Show>
+        <ErrorMessage error={error() ?? members.error} />
+        <Show when={notice()}>
+          <p role="status" class="notice">
+            {notice()}
+          </p>
+        </Show>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Status</th>
+                <th scope="col">SSO</th>
+                <th scope="col">2FA</th>
+                <Show when={hasActions()}>
+                  <th scope="col">Actions</th>
+                </Show>
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={members()}
+                fallback={
+                  <tr>
+                    <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>
+                  </tr>
+                }
+              >
+                {(member) => (
+                  <tr data-member={member.email}>
+                    <td>
+                      {member.email}
+                      <Show when={member.remark}>
+                        <small class="remark">{member.remark}</small>
+                      </Show>
+                    </td>
+                    <td>
+                      <Show
+                        when={editingRoles() === member.id}
+                        fallback={member.roles.map((role) => roleNames[role]).join(", ")}
+                      >
+                        <RolesEditor
+                          roles={member.roles}
+                          onSave={(roles) => {
+                            setEditingRoles(null);
+                            void act(
+                              () => props.client.update(member.id, { roles }),
+                              `Roles of ${member.email} changed.`,
+                            );
+                          }}
+                          onCancel={() => setEditingRoles(null)}
+                        />
+                      </Show>
+                    </td>
+                    <td>
+                      <span class={`badge ${member.status}`}>{member.status}</span>
+                    </td>
+                    <td>{member.sso ? "SSO" : "—"}</td>
+                    <td>
+                      {member.twoFactor.enabled ? (
+                        <span class="badge on">Enabled</span>
+                      ) : (
+                        <span class="badge off">Off</span>
+                      )}
+                    </td>
+                    <Show when={hasActions()}>
+                      <td class="row-actions">
+                        <Show when={permissions().changeStatus && member.status !== "pending"}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            onClick={() => {
+                              const status = member.status === "active" ? "disabled" : "active";
+                              void act(
+                                () => props.client.update(member.id, { status }),
+                                `${member.email} is now ${status}.`,
+                              );
+                            }}
+                          >
+                            {member.status === "active" ? "Disable" : "Enable"}
+                          </button>
+                        </Show>
+                        <Show when={permissions().changeRoles}>
+                          <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
+                            Roles
+                          </button>
+                        </Show>
+                        <Show when={permissions().changeSso}>
+                          {(() => {
+                            const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
+                            return (
+                              <button
+                                type="button"
+                                class="secondary"
+                                disabled={!decision.ok}
+                                title={decision.ok ? undefined : describeError(decision.reason)}
+                                onClick={() =>
+                                  act(
+                                    () => props.client.update(member.id, { sso: !member.sso }),
+                                    `SSO flag of ${member.email} changed.`,
+                                  )
+                                }
+                              >
+                                {member.sso ? "Unset SSO" : "Set SSO"}
+                              </button>
+                            );
+                          })()}
+                        </Show>
+                        <Show when={member.twoFactor.enabled}>
+                          <Show
+                            when={permissions().removeTwoFactor}
+                            fallback={
+                              <span class="unavailable">
+                                <button
+                                  type="button"
+                                  class="danger"
+                                  disabled
+                                  aria-describedby={`r5-${member.id}`}
+                                >
+                                  Remove 2FA
+                                </button>
+                                <small id={`r5-${member.id}`}>
+                                  {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
+                                </small>
+                              </span>
+                            }
+                          >
+                            <button
+                              type="button"
+                              class="danger"
+                              onClick={() =>
+                                setConfirmation({
+                                  text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
+                                  action: `Remove 2FA of ${member.email}`,
+                                  run: () =>
+                                    act(
+                                      () => props.client.removeTwoFactor(member.id),
+                                      `Two-factor authentication of ${member.email} removed.`,
+                                    ),
+                                })
+                              }
+                            >
+                              Remove 2FA
+                            </button>
+                          </Show>
+                        </Show>
+                        <Show when={permissions().delete}>
+                          <button
+                            type="button"
+                            class="danger"
+                            onClick={() =>
+                              setConfirmation({
+                                text: `Delete ${member.email}? This is final.`,
+                                action: `Delete ${member.email}`,
+                                run: () =>
+                                  act(() => props.client.remove(member.id), `${member.email} deleted.`),
+                              })
+                            }
+                          >
+                            Delete
+                          </button>
+                        </Show>
+                      </td>
+                    </Show>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </Show>
+  );
+}
+
+function RolesEditor(props: {
+  roles: MemberRole[];
+  onSave: (roles: MemberRole[]) => void;
+  onCancel: () => void;
+}) {
+  const [roles, setRoles] = createSignal<MemberRole[]>([...props.roles]);
+  return (
+    <fieldset class="roles-editor">
+      <legend>Roles</legend>
+      <For each={memberRoles}>
+        {(role) => (
+          <label class="choice">
+            <input
+              type="checkbox"
+              checked={roles().includes(role)}
+              onChange={(event) =>
+                setRoles((current) =>
+                  event.currentTarget.checked ? [...current, role] : current.filter((r) => r !== role),
+                )
+              }
+            />{" "}
+            {roleNames[role]}
+          </label>
+        )}
+      </For>
+      <button type="button" disabled={roles().length === 0} onClick={() => props.onSave(roles())}>
+        Save
+      </button>
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </fieldset>
+  );
+}

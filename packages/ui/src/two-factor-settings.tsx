@@ -1,0 +1,241 @@
+import {
+  allowedTwoFactorMethods,
+  canConfigureTwoFactor,
+  canRemoveOwnTwoFactor,
+  describeError,
+  type ErrorCode,
+  type TwoFactorMethod,
+} from "@cloud2fa/domain";
+import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
+import { CodeInput } from "./code-input.js";
+import { ErrorMessage } from "./error-message.js";
+import { QrSetupPanel } from "./qr-setup-panel.js";
+import { TwoFactorStatus } from "./two-factor-status.js";
+import { type MeView, methodNames, toDomainUser, toTwoFactorState } from "./user.js";
+
+export type SetupStartedView =
+  | { method: "totp"; secret: string; qrCode: string; expiresAt: string }
+  | { method: "email"; maskedEmail: string; expiresAt: string };
+
+export interface TwoFactorClient {
+  startSetup: (method: TwoFactorMethod, password: string) => Promise<SetupStartedView>;
+  confirmSetup: (code: string) => Promise<void>;
+  sendActionCode: () => Promise<void>;
+  removeOwn: (code: string) => Promise<void>;
+}
+
+export interface TwoFactorSettingsProps {
+  me: MeView;
+  client: TwoFactorClient;
+  consoleHref: string;
+  consoleName: string;
+  onChanged: () => void;
+}
+
+/** Why setup is unavailable, in the words of the rule (R1, R3, R6). */
+export function setupUnavailableReason(reason: ErrorCode, isMember: boolean): string {
+  if (reason === "TWO_FACTOR_ALREADY_CONFIGURED" && isMember) {
+    return "Two-factor authentication is already configured. Only the root user can remove it — contact your root user.";
+  }
+  if (reason === "ACCOUNT_NOT_ACTIVE") {
+    return "Your account is not active: two-factor authentication can be set up once the account is active.";
+  }
+  return describeError(reason);
+}
+
+export function TwoFactorSettings(props: TwoFactorSettingsProps) {
+  const user = createMemo(() => toDomainUser(props.me));
+  const state = createMemo(() => toTwoFactorState(props.me.twoFactor));
+  const methods = createMemo(() => allowedTwoFactorMethods(user()));
+  const [method, setMethod] = createSignal<TwoFactorMethod>("totp");
+  const [password, setPassword] = createSignal("");
+  const [pending, setPending] = createSignal<SetupStartedView | null>(null);
+  const [isDone, setDone] = createSignal(false);
+  const [error, setError] = createSignal<unknown>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  const [code, setCode] = createSignal("");
+  const [notice, setNotice] = createSignal("");
+
+  const run = async (action: () => Promise<void>) => {
+    if (isBusy()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const start = () =>
+    run(async () => {
+      setPending(await props.client.startSetup(method(), password()));
+      setPassword("");
+    });
+  const confirm = (value: string) =>
+    run(async () => {
+      await props.client.confirmSetup(value);
+      setPending(null);
+      setDone(true);
+      props.onChanged();
+    });
+  const remove = (value: string) =>
+    run(async () => {
+      await props.client.removeOwn(value);
+      setDone(false);
+      props.onChanged();
+    });
+
+  return (
+    <section class="card" aria-labelledby="two-factor-title">
+      <h2 id="two-factor-title">Two-Factor Authentication</h2>
+      <Switch>
+        <Match when={isDone()}>
+          <div class="success" role="status">
+            <p>
+              <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
+              again with a code, while you can still fix a mistake.
+            </p>
+            <a class="button" href={props.consoleHref}>
+              Back to the {props.consoleName}
+            </a>
+          </div>
+        </Match>
+        <Match when={state().state === "enabled"}>
+          <TwoFactorStatus twoFactor={props.me.twoFactor} />
+          <Show
+            when={canRemoveOwnTwoFactor(user(), state()).ok}
+            fallback={<p class="notice">{setupUnavailableReason("TWO_FACTOR_ALREADY_CONFIGURED", true)}</p>}
+          >
+            <form
+              onSubmit={(event) => {
+                event.preventDefault();
+                void remove(code());
+              }}
+            >
+              <h3>Remove two-factor authentication</h3>
+              <p>Enter a current code to remove it (R10).</p>
+              <Show when={props.me.twoFactor.method === "email"}>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() =>
+                    run(async () => {
+                      await props.client.sendActionCode();
+                      setNotice("We emailed you a code.");
+                    })
+                  }
+                >
+                  Email me a code
+                </button>
+                <Show when={notice()}>
+                  <span role="status"> {notice()}</span>
+                </Show>
+              </Show>
+              <CodeInput id="remove-code" label="Current code" onValue={setCode} onComplete={setCode} />
+              <button type="submit" class="danger" disabled={isBusy()}>
+                Remove two-factor authentication
+              </button>
+            </form>
+          </Show>
+        </Match>
+        <Match when={!canConfigureTwoFactor(user(), state()).ok}>
+          <TwoFactorStatus twoFactor={props.me.twoFactor} />
+          <p class="notice" data-testid="setup-unavailable">
+            {(() => {
+              const decision = canConfigureTwoFactor(user(), state());
+              return decision.ok ? "" : setupUnavailableReason(decision.reason, props.me.kind === "member");
+            })()}
+          </p>
+        </Match>
+        <Match when={pending()}>
+          {(setup) => (
+            <form
+              onSubmit={(event) => {
+                event.preventDefault();
+                void confirm(code());
+              }}
+            >
+              <Show
+                when={
+                  setup().method === "totp"
+                    ? (setup() as Extract<SetupStartedView, { method: "totp" }>)
+                    : null
+                }
+                fallback={
+                  <p>
+                    We emailed a 6-digit code to{" "}
+                    <strong>{(setup() as Extract<SetupStartedView, { method: "email" }>).maskedEmail}</strong>
+                    .
+                  </p>
+                }
+              >
+                {(totp) => <QrSetupPanel qrCode={totp().qrCode} secret={totp().secret} />}
+              </Show>
+              <p>Enter the code to confirm: two-factor authentication is on only after this step (R8).</p>
+              <CodeInput
+                id="confirm-code"
+                label="Verification code"
+                disabled={isBusy()}
+                onValue={setCode}
+                onComplete={confirm}
+              />
+              <div class="actions">
+                <button type="submit" disabled={isBusy()}>
+                  Confirm and enable
+                </button>
+                <button type="button" class="secondary" onClick={() => setPending(null)}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+        </Match>
+        <Match when={true}>
+          <TwoFactorStatus twoFactor={props.me.twoFactor} />
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              void start();
+            }}
+          >
+            <fieldset>
+              <legend>Method</legend>
+              <For each={methods()}>
+                {(option) => (
+                  <label class="choice">
+                    <input
+                      type="radio"
+                      name="method"
+                      value={option}
+                      checked={method() === option}
+                      onChange={() => setMethod(option)}
+                    />{" "}
+                    {methodNames[option]}
+                  </label>
+                )}
+              </For>
+            </fieldset>
+            <div class="field">
+              <label for="setup-password">Your password</label>
+              <input
+                id="setup-password"
+                type="password"
+                autocomplete="current-password"
+                required
+                value={password()}
+                onInput={(event) => setPassword(event.currentTarget.value)}
+              />
+              <small>Enter your password again to start the setup.</small>
+            </div>
+            <button type="submit" disabled={isBusy()}>
+              {isBusy() ? "Starting…" : "Set up two-factor authentication"}
+            </button>
+          </form>
+        </Match>
+      </Switch>
+      <ErrorMessage error={error()} />
+    </section>
+  );
+}
