@@ -332,4 +332,19 @@ describe("S1 email codes", () => {
     for (const forbidden of [code, ...plainHashes]) expect(stored).not.toContain(forbidden);
     expect((await verify(context, challengeId, code)).status).toBe(200);
   });
+  it("S3: 10 concurrent resends send one mail", async () => {
+    const root = await rootWithEmailTwoFactor(context);
+    const { challengeId } = await openEmailChallenge(context, root.email);
+    context.clock.advance(60);
+    const seen = mailCount(context, root.email);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => resend(context, challengeId)));
+    expect(answers.filter((answer) => answer.status === 202)).toHaveLength(1);
+    for (const answer of answers.filter((entry) => entry.status !== 202)) {
+      expect(answer.status).toBe(429);
+      expect(answer.headers.get("retry-after")).toBe("60");
+    }
+    const code = codeFrom((await nextMail(context, root.email, seen)).text);
+    expect(mailCount(context, root.email)).toBe(seen + 1);
+    expect((await verify(context, challengeId, code)).status).toBe(200);
+  });
 });

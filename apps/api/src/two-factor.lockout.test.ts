@@ -301,4 +301,23 @@ describe("S3 brute force on second-factor codes", () => {
     expect(expired.body.error.code).toBe("CHALLENGE_EXPIRED");
     expect(expired.cookie).toBeUndefined();
   });
+  it("S3: 30 concurrent wrong codes over 6 challenges: at most 10 are evaluated, then code entry is locked", async () => {
+    const root = await rootWithTotp(context);
+    const challengeIds: string[] = [];
+    for (let index = 0; index < 6; index++) challengeIds.push(await openChallenge(context, root.email));
+    const wrong = wrongTotp(context, root.secret);
+
+    const answers = await Promise.all(
+      challengeIds.flatMap((challengeId) =>
+        Array.from({ length: 5 }, () => verify(context, challengeId, wrong)),
+      ),
+    );
+
+    expect(answers.filter((answer) => answer.status === 400)).toHaveLength(10);
+    for (const answer of answers.filter((entry) => entry.status !== 400)) expect(answer.status).toBe(429);
+    expect(await auditCount(context, root.id, "two_factor.code_rejected")).toBe(10);
+    await expectLocked(
+      verify(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
+    );
+  });
 });

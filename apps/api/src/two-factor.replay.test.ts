@@ -133,4 +133,27 @@ describe("S2 no replay of TOTP codes", () => {
     }
     expect(await liveSessionCount(context, root.id)).toBe(before + 1);
   });
+  it("S2: a code accepted at sign-in cannot then confirm the removal of 2FA (R10)", async () => {
+    const root = await rootWithTotp(context);
+    context.clock.advance(30);
+    const code = totpNow(context, root.secret);
+    const signedIn = await verify(context, await openChallenge(context, root.email), code);
+    expect(signedIn.status).toBe(200);
+
+    const removal = await call(context, "DELETE", "/api/me/two-factor", {
+      cookie: signedIn.cookie,
+      body: { code },
+    });
+    expect(removal.status).toBe(400);
+    expect(removal.body.error.code).toBe("INVALID_CODE");
+    const me = await call(context, "GET", "/api/me", { cookie: signedIn.cookie });
+    expect(me.body.twoFactor.enabled).toBe(true);
+
+    context.clock.advance(30);
+    const fresh = await call(context, "DELETE", "/api/me/two-factor", {
+      cookie: signedIn.cookie,
+      body: { code: totpNow(context, root.secret) },
+    });
+    expect(fresh.status).toBe(204);
+  });
 });
