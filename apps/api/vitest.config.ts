@@ -1,7 +1,9 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // PGlite always; PostgreSQL too when DATABASE_URL is set (each test file makes its own database there).
 const databases = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+// Needs PostgreSQL: several API processes share one database.
+const postgresOnly = ["src/multi-instance.test.ts"];
 
 export default defineConfig({
   test: {
@@ -9,7 +11,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: databases.map((name) => ({
       extends: true,
-      test: { name, include: ["src/**/*.test.ts"], env: { TEST_DATABASE: name } },
+      test: {
+        name,
+        include: ["src/**/*.test.ts"],
+        exclude: name === "postgres" ? configDefaults.exclude : [...configDefaults.exclude, ...postgresOnly],
+        env: { TEST_DATABASE: name },
+      },
     })),
   },
 });
