@@ -347,4 +347,17 @@ describe("S1 email codes", () => {
     expect(mailCount(context, root.email)).toBe(seen + 1);
     expect((await verify(context, challengeId, code)).status).toBe(200);
   });
+  it("S3: a challenge killed by 5 wrong codes cannot be resent", async () => {
+    const root = await rootWithEmailTwoFactor(context);
+    const { challengeId, code } = await openEmailChallenge(context, root.email);
+    for (let index = 0; index < 5; index++) {
+      expect((await verify(context, challengeId, otherCode(code))).status).toBe(400);
+    }
+    context.clock.advance(60);
+    const seen = mailCount(context, root.email);
+    const resent = await resend(context, challengeId);
+    expect(resent.status).toBe(410);
+    expect(resent.body.error.code).toBe("CHALLENGE_EXPIRED");
+    expect(mailCount(context, root.email)).toBe(seen);
+  });
 });

@@ -94,18 +94,24 @@ export function isCodeEntryLocked(budget: CodeAttemptBudget, now: Date): boolean
   return budget.lockedUntil !== null && !isPast(budget.lockedUntil, now);
 }
 
+/** S3: a challenge is dead once used, expired (10 minutes) or after 5 wrong codes: no code, no resend. */
+export function isChallengeOpen(
+  challenge: Pick<SignInChallenge, "consumedAt" | "expiresAt" | "attemptCount">,
+  now: Date,
+): boolean {
+  return (
+    challenge.consumedAt === null &&
+    !isPast(challenge.expiresAt, now) &&
+    challenge.attemptCount < MAX_WRONG_CODES_PER_CHALLENGE
+  );
+}
+
 /** S3: at most 5 wrong codes per sign-in challenge, then it is dead; challenges live 10 minutes. */
 export function chargeChallengeAttempt(
   challenge: SignInChallenge,
   now: Date,
 ): { ok: true; attemptCount: number } | { ok: false; reason: "CHALLENGE_EXPIRED" } {
-  if (
-    challenge.consumedAt !== null ||
-    isPast(challenge.expiresAt, now) ||
-    challenge.attemptCount >= MAX_WRONG_CODES_PER_CHALLENGE
-  ) {
-    return { ok: false, reason: "CHALLENGE_EXPIRED" };
-  }
+  if (!isChallengeOpen(challenge, now)) return { ok: false, reason: "CHALLENGE_EXPIRED" };
   return { ok: true, attemptCount: challenge.attemptCount + 1 };
 }
 

@@ -1,4 +1,4 @@
-import { EMAIL_CODE_TTL_IN_SECONDS, isPast } from "@cloud2fa/domain";
+import { EMAIL_CODE_TTL_IN_SECONDS, isChallengeOpen } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { signInChallenges, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
@@ -20,7 +20,7 @@ export async function resendChallengeCode({
       .innerJoin(users, eq(users.id, signInChallenges.userId))
       .where(eq(signInChallenges.id, input.challengeId))
       .for("update", { of: signInChallenges });
-    if (!found || found.challenge.consumedAt !== null || isPast(found.challenge.expiresAt, now)) {
+    if (!found || !isChallengeOpen(found.challenge, now)) {
       throw new AppError("CHALLENGE_EXPIRED");
     }
     if (found.challenge.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
