@@ -1,6 +1,6 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { sessions } from "./db/schema/index.js";
+import { auditEvents, sessions } from "./db/schema/index.js";
 import {
   call,
   createRoot,
@@ -155,5 +155,23 @@ describe("S2 no replay of TOTP codes", () => {
       body: { code: totpNow(context, root.secret) },
     });
     expect(fresh.status).toBe(204);
+  });
+  it("S2: 10 concurrent removals with one valid code remove 2FA once", async () => {
+    const root = await rootWithTotp(context);
+    context.clock.advance(30);
+    const code = totpNow(context, root.secret);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        call(context, "DELETE", "/api/me/two-factor", { cookie: root.cookie, body: { code } }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 204)).toHaveLength(1);
+    for (const answer of answers.filter((entry) => entry.status !== 204))
+      expect([400, 404]).toContain(answer.status);
+    const [row] = await context.database.db
+      .select({ n: count() })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, root.id), eq(auditEvents.type, "two_factor.removed")));
+    expect(row?.n).toBe(1);
   });
 });
