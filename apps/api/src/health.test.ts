@@ -83,6 +83,6 @@ describe("a database that cannot be reached", () => {
     });
     expect(login.status).toBe(503);
     expect(login.headers.get("retry-after")).toBe("5");
-    expect((await login.json()).error.code).toBe("DATABASE_UNAVAILABLE");
+    expect(((await login.json()) as { error: { code: string } }).error.code).toBe("DATABASE_UNAVAILABLE");
   });
 });

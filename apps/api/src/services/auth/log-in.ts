@@ -15,7 +15,7 @@ import type { ServiceCall } from "../context.js";
 import {
   chargePasswordAttempt,
   passwordThrottleKeys,
-  refundPasswordAttempt,
+  settlePasswordAttempt,
 } from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
 import { issueEmailCode } from "../two-factor/codes.js";
@@ -57,8 +57,8 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const isPasswordRight = row
     ? await verifyPassword(row.passwordHash, input.password)
     : await burnPasswordCheck(input.password);
+  await settlePasswordAttempt(deps.db, throttleKeys, { isSuccess: Boolean(row && isPasswordRight), now });
   if (!row || !isPasswordRight) throw new AppError("INVALID_CREDENTIALS");
-  await refundPasswordAttempt(deps.db, throttleKeys);
 
   const loaded = await loadUser(deps.db, { id: row.id });
   if (!loaded) throw new AppError("INVALID_CREDENTIALS");
