@@ -1,0 +1,433 @@
+import { getTableName, is } from "drizzle-orm";
+import { PgTable } from "drizzle-orm/pg-core";
+import { describe, expect, it } from "vitest";
+import * as schema from "./db/schema/index.js";
+import {
+  type ApiResponse,
+  call,
+  createMember,
+  createRoot,
+  enableTotp,
+  PASSWORD,
+  useTestApp,
+} from "./test/harness.js";
+
+const context = useTestApp();
+
+interface Scene {
+  root: Awaited<ReturnType<typeof createRoot>>;
+  memberId: string;
+  challengeId: string;
+}
+
+interface BadCase {
+  label: string;
+  path?: string;
+  rawBody?: string;
+  contentType?: string | null;
+  cookie?: string;
+  status: number;
+  code: string;
+}
+
+interface Endpoint {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: (scene: Scene) => string;
+  isSignedIn: boolean;
+  /** Sign-out answers 204 to any cookie (it only ends a session that exists). */
+  isSessionOptional?: boolean;
+  /** A body that would be accepted (and change something): every bad variant of it must change nothing. */
+  valid?: (scene: Scene) => Record<string, unknown>;
+  required?: string[];
+  /** Values of the right JSON type that break a field's format. */
+  badValues?: Record<string, unknown[]>;
+  badPaths?: (scene: Scene) => string[];
+}
+
+const MEMBER_ID_LIKE_ROOT = (scene: Scene) => scene.root.id;
+const badMemberIds = (scene: Scene) => [
+  "xyz",
+  MEMBER_ID_LIKE_ROOT(scene),
+  "mem_'%20or%201=1--aaaaaaaaaa",
+  `mem_${"a".repeat(21)}`,
+  `mem_${"a".repeat(500)}`,
+  "%00",
+];
+const badChallengeIds = () => [
+  "not-an-id",
+  "chl_short",
+  `chl_${"a".repeat(200)}`,
+  `mem_${"a".repeat(22)}`,
+  "chl_%27%3B%20drop%20table%20users%3B--aa",
+];
+const badCodes = ["12345", "1234567", "12 345", "abcdef", "١٢٣٤٥٦", "", " 123456", 123456];
+const badEmails = ["not-an-email", "", "a@", `${"a".repeat(250)}@example.com`, "two@@example.com"];
+const badTokens = ["short", "", "a".repeat(129), "has spaces in the token here", "ü".repeat(20)];
+
+/** SPEC §4, every endpoint. */
+const endpoints: Record<string, Endpoint> = {
+  "POST /api/auth/root/signup": {
+    method: "POST",
+    path: () => "/api/auth/root/signup",
+    isSignedIn: false,
+    valid: () => ({ email: "new-root@example.com", password: PASSWORD }),
+    required: ["email", "password"],
+    badValues: { email: badEmails, password: ["short", "x".repeat(257)] },
+  },
+  "POST /api/auth/root/verify-email": {
+    method: "POST",
+    path: () => "/api/auth/root/verify-email",
+    isSignedIn: false,
+    valid: () => ({ token: "A".repeat(43) }),
+    required: ["token"],
+    badValues: { token: badTokens },
+  },
+  "POST /api/auth/root/login": {
+    method: "POST",
+    path: () => "/api/auth/root/login",
+    isSignedIn: false,
+    valid: (scene) => ({ email: scene.root.email, password: PASSWORD }),
+    required: ["email", "password"],
+    badValues: { email: badEmails, password: ["", "x".repeat(257)] },
+  },
+  "POST /api/auth/member/login": {
+    method: "POST",
+    path: () => "/api/auth/member/login",
+    isSignedIn: false,
+    valid: (scene) => ({ accountId: scene.root.accountId, email: "member@example.com", password: PASSWORD }),
+    required: ["accountId", "email", "password"],
+    badValues: { accountId: ["acc_x", "", "usr_aaaaaaaaaaaaaaaaaaaaaa"], email: badEmails },
+  },
+  "POST /api/auth/challenges/{challengeId}/verify": {
+    method: "POST",
+    path: (scene) => `/api/auth/challenges/${scene.challengeId}/verify`,
+    isSignedIn: false,
+    valid: () => ({ code: "123456" }),
+    required: ["code"],
+    badValues: { code: badCodes },
+    badPaths: () => badChallengeIds().map((id) => `/api/auth/challenges/${id}/verify`),
+  },
+  "POST /api/auth/challenges/{challengeId}/resend": {
+    method: "POST",
+    path: (scene) => `/api/auth/challenges/${scene.challengeId}/resend`,
+    isSignedIn: false,
+    badPaths: () => badChallengeIds().map((id) => `/api/auth/challenges/${id}/resend`),
+  },
+  "POST /api/auth/member/activate": {
+    method: "POST",
+    path: () => "/api/auth/member/activate",
+    isSignedIn: false,
+    valid: () => ({ token: "A".repeat(43) }),
+    required: ["token"],
+    badValues: { token: badTokens },
+  },
+  "POST /api/auth/logout": {
+    method: "POST",
+    path: () => "/api/auth/logout",
+    isSignedIn: true,
+    isSessionOptional: true,
+  },
+  "GET /api/me": { method: "GET", path: () => "/api/me", isSignedIn: true },
+  "POST /api/me/two-factor/setup": {
+    method: "POST",
+    path: () => "/api/me/two-factor/setup",
+    isSignedIn: true,
+    valid: () => ({ method: "totp", password: PASSWORD }),
+    required: ["method", "password"],
+    badValues: { method: ["sms", "TOTP", ""], password: ["", "x".repeat(257)] },
+  },
+  "POST /api/me/two-factor/setup/confirm": {
+    method: "POST",
+    path: () => "/api/me/two-factor/setup/confirm",
+    isSignedIn: true,
+    valid: () => ({ code: "123456" }),
+    required: ["code"],
+    badValues: { code: badCodes },
+  },
+  "POST /api/me/two-factor/code": { method: "POST", path: () => "/api/me/two-factor/code", isSignedIn: true },
+  "DELETE /api/me/two-factor": {
+    method: "DELETE",
+    path: () => "/api/me/two-factor",
+    isSignedIn: true,
+    valid: () => ({ code: "123456" }),
+    required: ["code"],
+    badValues: { code: badCodes },
+  },
+  "GET /api/team/members": { method: "GET", path: () => "/api/team/members", isSignedIn: true },
+  "POST /api/team/members": {
+    method: "POST",
+    path: () => "/api/team/members",
+    isSignedIn: true,
+    valid: () => ({ email: "invitee@example.com", password: PASSWORD, roles: ["auditor"], remark: "ok" }),
+    required: ["email", "password", "roles"],
+    badValues: {
+      email: badEmails,
+      password: ["short"],
+      roles: [
+        [],
+        ["superuser"],
+        ["auditor", "auditor", "auditor", "auditor", "auditor", "auditor"],
+        "auditor",
+      ],
+      remark: ["x".repeat(501)],
+    },
+  },
+  "PATCH /api/team/members/{id}": {
+    method: "PATCH",
+    path: (scene) => `/api/team/members/${scene.memberId}`,
+    isSignedIn: true,
+    valid: () => ({ status: "disabled", roles: ["accountant"], sso: true, remark: "changed" }),
+    required: [],
+    badValues: {
+      status: ["pending", "deleted", ""],
+      roles: [[], ["root"]],
+      sso: ["true", 1],
+      remark: ["x".repeat(501)],
+    },
+    badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}`),
+  },
+  "DELETE /api/team/members/{id}": {
+    method: "DELETE",
+    path: (scene) => `/api/team/members/${scene.memberId}`,
+    isSignedIn: true,
+    badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}`),
+  },
+  "DELETE /api/team/members/{id}/two-factor": {
+    method: "DELETE",
+    path: (scene) => `/api/team/members/${scene.memberId}/two-factor`,
+    isSignedIn: true,
+    badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}/two-factor`),
+  },
+  "GET /api/team/audit-events": {
+    method: "GET",
+    path: () => "/api/team/audit-events",
+    isSignedIn: true,
+    badPaths: () =>
+      [
+        "limit=0",
+        "limit=abc",
+        "limit=101",
+        "limit=-1",
+        "limit=1.5",
+        "limit=",
+        "cursor=-1",
+        "cursor=abc",
+        "cursor=1e3",
+        "cursor=9999999999999999999",
+        "cursor=",
+        "limit=1&limit=2",
+        "unknown=1",
+      ].map((query) => `/api/team/audit-events?${query}`),
+  },
+};
+
+const ONE_MEGABYTE = 1024 * 1024;
+const validation = { status: 400, code: "VALIDATION_FAILED" };
+
+function badCases(endpoint: Endpoint, scene: Scene): BadCase[] {
+  const cases: BadCase[] = [];
+  const path = endpoint.path(scene);
+  if (endpoint.method !== "GET") {
+    cases.push({
+      label: "1 MB body",
+      rawBody: JSON.stringify({ ...endpoint.valid?.(scene), padding: "x".repeat(ONE_MEGABYTE) }),
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+    });
+    cases.push({
+      label: "65 KB body",
+      rawBody: " ".repeat(65 * 1024),
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+    });
+  }
+  const valid = endpoint.valid?.(scene);
+  if (valid) {
+    const json = JSON.stringify(valid);
+    const push = (label: string, rawBody: string, contentType: string | null = "application/json") =>
+      cases.push({ label, rawBody, contentType, ...validation });
+    push("malformed JSON", json.slice(0, -1));
+    push("not JSON at all", "{nope");
+    push("empty body", "");
+    push("JSON null", "null");
+    push("JSON array", `[${json}]`);
+    push("JSON string", JSON.stringify(json));
+    push("missing every field", "{}");
+    for (const field of endpoint.required ?? []) {
+      const { [field]: _omitted, ...rest } = valid;
+      push(`missing ${field}`, JSON.stringify(rest));
+    }
+    push("unknown extra field", JSON.stringify({ ...valid, isAdmin: true }));
+    push("__proto__ field", `${json.slice(0, -1)},"__proto__":{"isAdmin":true}}`);
+    for (const field of Object.keys(valid)) {
+      const wrongTypes = [42, null, true, { nested: 1 }, ["x"]].filter(
+        (wrong) => typeof wrong !== typeof valid[field] || wrong === null,
+      );
+      for (const wrong of wrongTypes) {
+        push(`${field} as ${JSON.stringify(wrong)}`, JSON.stringify({ ...valid, [field]: wrong }));
+      }
+      for (const wrong of endpoint.badValues?.[field] ?? []) {
+        push(
+          `${field} = ${JSON.stringify(wrong).slice(0, 40)}`,
+          JSON.stringify({ ...valid, [field]: wrong }),
+        );
+      }
+    }
+    push("text/plain content type", json, "text/plain");
+    push(
+      "form content type",
+      new URLSearchParams(valid as Record<string, string>).toString(),
+      "application/x-www-form-urlencoded",
+    );
+    push("no content type", json, null);
+  }
+  if (endpoint.isSignedIn && !endpoint.isSessionOptional) {
+    for (const cookie of ["cloud2fa_session=forged", `cloud2fa_session=${scene.challengeId}`]) {
+      cases.push({
+        label: `session cookie ${cookie}`,
+        cookie,
+        rawBody: valid ? JSON.stringify(valid) : undefined,
+        contentType: valid ? "application/json" : null,
+        status: 401,
+        code: "UNAUTHENTICATED",
+      });
+    }
+  }
+  for (const badPath of endpoint.badPaths?.(scene) ?? []) {
+    if (badPath === path) continue;
+    cases.push({
+      label: `path ${badPath.slice(0, 80)}`,
+      path: badPath,
+      rawBody: valid ? JSON.stringify(valid) : undefined,
+      contentType: valid ? "application/json" : null,
+      ...validation,
+    });
+  }
+  return cases;
+}
+
+async function snapshot(): Promise<Record<string, string[]>> {
+  const tables = (Object.values(schema) as unknown[]).filter((value): value is PgTable => is(value, PgTable));
+  const result: Record<string, string[]> = {};
+  for (const table of tables) {
+    const rows = await context.deps.db.select().from(table);
+    result[getTableName(table)] = rows.map((row) => JSON.stringify(row)).sort();
+  }
+  return result;
+}
+
+async function makeScene(): Promise<Scene> {
+  const root = await createRoot(context);
+  const member = await createMember(context, root, { email: "member@example.com" });
+  const other = await createRoot(context);
+  await enableTotp(context, other.cookie);
+  const login = await call(context, "POST", "/api/auth/root/login", {
+    body: { email: other.email, password: PASSWORD },
+  });
+  return { root, memberId: member.id, challengeId: login.body.challengeId };
+}
+
+function expectJsonError(response: ApiResponse, expected: { status: number; code: string }, label: string) {
+  expect(response.status, label).toBe(expected.status);
+  expect(response.headers.get("content-type"), label).toMatch(/^application\/json/);
+  expect(response.body, label).toEqual({ error: { code: expected.code, message: expect.any(String) } });
+  expect(response.body.error.message.length, label).toBeGreaterThan(0);
+  expect(response.headers.get("set-cookie"), label).toBeNull();
+}
+
+describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing", () => {
+  it("S7 the table covers every endpoint of SPEC §4", async () => {
+    const document = await call(context, "GET", "/api/openapi.json");
+    const documented = Object.entries(document.body.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} /api${path}`),
+    );
+    expect(documented.sort()).toEqual(Object.keys(endpoints).sort());
+  });
+
+  it.each(Object.keys(endpoints))("S7 %s", async (name) => {
+    const endpoint = endpoints[name] as Endpoint;
+    const scene = await makeScene();
+    context.smtp.clear();
+    const before = await snapshot();
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining([
+        "users",
+        "sessions",
+        "audit_events",
+        "password_throttles",
+        "code_attempt_budgets",
+      ]),
+    );
+    const cookie = endpoint.isSignedIn ? scene.root.cookie : undefined;
+    const cases = badCases(endpoint, scene);
+    expect(cases.length).toBeGreaterThan(0);
+    for (const bad of cases) {
+      const headers: Record<string, string> = {};
+      if (bad.contentType) headers["content-type"] = bad.contentType;
+      const response = await call(context, endpoint.method, bad.path ?? endpoint.path(scene), {
+        cookie: bad.cookie ?? cookie,
+        headers,
+        rawBody: bad.rawBody,
+      });
+      expectJsonError(response, bad, `${name}: ${bad.label}`);
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(context.smtp.received).toHaveLength(0);
+    // The scene still works: the bad requests broke nothing.
+    expect((await call(context, "GET", "/api/me", { cookie: scene.root.cookie })).status).toBe(200);
+  });
+});
+
+describe("S7 bad headers", () => {
+  it.each([
+    ["a token far too long", `cloud2fa_session=${"a".repeat(5000)}`],
+    ["a broken percent-encoding", "cloud2fa_session=%E0%A4%A"],
+    ["an empty value", "cloud2fa_session="],
+    ["no name", "=abc; ;;"],
+    ["control characters", "cloud2fa_session=\u0001\u0002"],
+  ])("S7 a session cookie with %s → 401 UNAUTHENTICATED JSON", async (_label, cookieHeader) => {
+    const response = await call(context, "GET", "/api/me", { headers: { cookie: cookieHeader } });
+    expectJsonError(response, { status: 401, code: "UNAUTHENTICATED" }, cookieHeader.slice(0, 40));
+  });
+
+  it("S7 a content type with a charset parameter is still JSON", async () => {
+    const root = await createRoot(context);
+    const response = await call(context, "POST", "/api/auth/root/login", {
+      headers: { "content-type": "application/json; charset=utf-8" },
+      rawBody: JSON.stringify({ email: root.email, password: PASSWORD }),
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it("S7 a very long user agent is accepted and stored cut to size, not refused with a 5xx", async () => {
+    const root = await createRoot(context);
+    const response = await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "totp", password: PASSWORD },
+      headers: { "user-agent": "u".repeat(8000) },
+    });
+    expect(response.status).toBe(200);
+    const audit = await call(context, "GET", "/api/team/audit-events", { cookie: root.cookie });
+    const event = audit.body.events.find(
+      (entry: { type: string }) => entry.type === "two_factor.setup_started",
+    );
+    expect(event.userAgent.length).toBeLessThanOrEqual(512);
+  });
+});
+
+describe("S7 unknown routes", () => {
+  it.each([
+    ["GET", "/api/nope"],
+    ["POST", "/api/nope"],
+    ["GET", "/api/team/members/x/y/z"],
+    ["PUT", "/api/me"],
+    ["POST", "/api/me"],
+    ["GET", "/api/auth/root/login"],
+    ["DELETE", "/api/team/audit-events"],
+    ["GET", "/api/me/two-factor/setup/confirm/extra"],
+  ])("S7 %s %s → 404 NOT_FOUND JSON", async (method, path) => {
+    const root = await createRoot(context);
+    const response = await call(context, method, path, { cookie: root.cookie });
+    expectJsonError(response, { status: 404, code: "NOT_FOUND" }, `${method} ${path}`);
+  });
+});
