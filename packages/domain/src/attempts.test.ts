@@ -9,6 +9,7 @@ import {
   emailSendLimit,
   emptyCodeAttemptBudget,
   emptyEmailSendBudget,
+  isChallengeOpen,
   isCodeEntryLocked,
   settleCodeSuccess,
   type Throttled,
@@ -176,6 +177,18 @@ describe("S3 chargeChallengeAttempt: at most 5 wrong codes per challenge, which 
     ["a consumed challenge", challenge({ consumedAt: at(5) }), at(10), challengeExpired],
   ])("S3 %s → $3", (_label, input, now, expected) => {
     expect(chargeChallengeAttempt(input, now)).toEqual(expected);
+  });
+});
+
+describe("S3 isChallengeOpen: code entry and resend need a live challenge", () => {
+  it.each<[string, SignInChallenge, Date, boolean]>([
+    ["fresh", challenge(), t0, true],
+    ["4 wrong codes", challenge({ attemptCount: 4 }), t0, true],
+    ["5 wrong codes: dead", challenge({ attemptCount: 5 }), t0, false],
+    ["exactly at expiresAt", challenge(), at(CHALLENGE_TTL_IN_SECONDS), false],
+    ["consumed", challenge({ consumedAt: at(5) }), at(10), false],
+  ])("S3 %s → %s", (_label, input, now, expected) => {
+    expect(isChallengeOpen(input, now)).toBe(expected);
   });
 });
 
