@@ -8,7 +8,7 @@ import { SignInRoute } from "./routes/sign-in.js";
 import { SignUpRoute } from "./routes/sign-up.js";
 import { TeamRoute } from "./routes/team.js";
 import { VerifyEmailRoute } from "./routes/verify-email.js";
-import { me, setMe } from "./session.js";
+import { isSettled, me, setMe } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
@@ -55,7 +55,7 @@ function Shell(props: { children?: JSX.Element }) {
 /** Pages behind sign-in: without a session, the sign-in page. */
 function Protected(props: { children: JSX.Element }) {
   return (
-    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+    <Show when={isSettled()} fallback={<p>Loading…</p>}>
       <Show when={me()} fallback={<Navigate href="/signin" />}>
         {props.children}
       </Show>

@@ -13,3 +13,6 @@ const [me, { refetch: refreshMe, mutate }] = createResource<MeView | null>(async
 });
 
 export { me, mutate as setMe, refreshMe };
+
+/** Loaded once; a refetch after a change keeps the page (and its state) on screen. */
+export const isSettled = () => me.state !== "pending" && me.state !== "unresolved";

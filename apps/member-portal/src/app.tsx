@@ -5,7 +5,7 @@ import { type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
-import { me, refreshMe, setMe } from "./session.js";
+import { isSettled, me, refreshMe, setMe } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
@@ -59,7 +59,7 @@ function Shell(props: { children?: JSX.Element }) {
 
 function Protected(props: { children: JSX.Element }) {
   return (
-    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+    <Show when={isSettled()} fallback={<p>Loading…</p>}>
       <Show when={me()} fallback={<Navigate href="/" />}>
         {props.children}
       </Show>
@@ -69,7 +69,7 @@ function Protected(props: { children: JSX.Element }) {
 
 function Home() {
   return (
-    <Show when={!me.loading} fallback={<p>Loading…</p>}>
+    <Show when={isSettled()} fallback={<p>Loading…</p>}>
       <Show when={me()} fallback={<SignInRoute />}>
         {(user) => (
           <section class="card">

@@ -84,8 +84,9 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                   type="button"
                   class="danger"
                   onClick={() => {
+                    const { run } = pending();
                     setConfirmation(null);
-                    void pending().run();
+                    void run();
                   }}
                 >
                   {pending().action}
