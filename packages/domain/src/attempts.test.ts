@@ -180,6 +180,28 @@ describe("S3 chargeChallengeAttempt: at most 5 wrong codes per challenge, which 
   });
 });
 
+describe("S3 the first mail of a challenge, setup or action is not a resend", () => {
+  it("S3 a first mail within the resend cooldown is sent and restarts the cooldown", () => {
+    const sentJustNow = sendBudget(1, t0, at(10));
+    expect(chargeEmailSend(sentJustNow, at(20), "first")).toEqual({
+      ok: true,
+      state: sendBudget(2, t0, at(20)),
+    });
+    expect(chargeEmailSend(sentJustNow, at(20), "resend")).toMatchObject({
+      ok: false,
+      retryAfterSeconds: 50,
+    });
+  });
+
+  it("S3 a first mail still counts toward 5 per 15 minutes", () => {
+    expect(chargeEmailSend(sendBudget(5, t0, at(10)), at(20), "first")).toMatchObject({
+      ok: false,
+      reason: "TOO_MANY_ATTEMPTS",
+      retryAfterSeconds: 15 * 60 - 20,
+    });
+  });
+});
+
 describe("S3 isChallengeOpen: code entry and resend need a live challenge", () => {
   it.each<[string, SignInChallenge, Date, boolean]>([
     ["fresh", challenge(), t0, true],

@@ -126,9 +126,17 @@ export const emptyEmailSendBudget: EmailSendBudget = Object.freeze({
   lastSentAt: null,
 });
 
-/** S3: email sends once a minute and at most 5 per 15 minutes per user; the first mail counts. */
-export function chargeEmailSend(budget: EmailSendBudget, now: Date): Charged<EmailSendBudget> | Throttled {
-  if (budget.lastSentAt !== null) {
+/**
+ * S3: resends once a minute, and at most 5 mails per 15 minutes per user. The first mail of a
+ * challenge, setup or action counts as a send (and starts the cooldown) but is not a resend, so
+ * signing in right after enabling email 2FA ("test it right away") still gets its code.
+ */
+export function chargeEmailSend(
+  budget: EmailSendBudget,
+  now: Date,
+  kind: "first" | "resend" = "resend",
+): Charged<EmailSendBudget> | Throttled {
+  if (kind === "resend" && budget.lastSentAt !== null) {
     const cooldownEndsAt = addSeconds(budget.lastSentAt, EMAIL_RESEND_COOLDOWN_IN_SECONDS);
     if (!isPast(cooldownEndsAt, now)) {
       return {

@@ -78,6 +78,7 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
       .values({ id: challengeId, userId: row.id, method, expiresAt, createdAt: now });
     if (method !== "email") return null;
     return issueEmailCode(tx, deps, {
+      send: "first",
       userId: row.id,
       purpose: "sign_in",
       bindingId: challengeId,

@@ -25,6 +25,7 @@ export async function resendChallengeCode({
     }
     if (found.challenge.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
     const code = await issueEmailCode(tx, deps, {
+      send: "resend",
       userId: found.challenge.userId,
       purpose: "sign_in",
       bindingId: found.challenge.id,

@@ -4,15 +4,19 @@ import type { Tx } from "../../db/connect.js";
 import { emailSendBudgets } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 
-/** S3: once a minute, at most 5 per 15 minutes per user; every mailed code counts. */
-export async function chargeUserEmailSend(tx: Tx, userId: string, now: Date): Promise<void> {
+/** S3: resends once a minute, at most 5 mails per 15 minutes per user; every mailed code counts. */
+export async function chargeUserEmailSend(
+  tx: Tx,
+  input: { userId: string; now: Date; kind: "first" | "resend" },
+): Promise<void> {
+  const { userId, now } = input;
   await tx.insert(emailSendBudgets).values({ userId }).onConflictDoNothing();
   const [budget] = await tx
     .select()
     .from(emailSendBudgets)
     .where(eq(emailSendBudgets.userId, userId))
     .for("update");
-  const charged = chargeEmailSend(budget ?? emptyEmailSendBudget, now);
+  const charged = chargeEmailSend(budget ?? emptyEmailSendBudget, now, input.kind);
   if (!charged.ok) throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: charged.retryAfterSeconds });
   await tx
     .update(emailSendBudgets)

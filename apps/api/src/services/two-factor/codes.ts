@@ -30,9 +30,17 @@ export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailC
 export async function issueEmailCode(
   tx: Tx,
   deps: Pick<Deps, "keys" | "random">,
-  input: { userId: string; purpose: EmailCodePurpose; bindingId: string; now: Date; expiresAt?: Date },
+  input: {
+    userId: string;
+    purpose: EmailCodePurpose;
+    bindingId: string;
+    now: Date;
+    expiresAt?: Date;
+    /** A resend of the same challenge waits for the cooldown; a first mail does not. */
+    send: "first" | "resend";
+  },
 ): Promise<string> {
-  await chargeUserEmailSend(tx, input.userId, input.now);
+  await chargeUserEmailSend(tx, { userId: input.userId, now: input.now, kind: input.send });
   await tx
     .delete(emailCodes)
     .where(

@@ -13,7 +13,13 @@ export async function sendActionCode({ deps, input }: ServiceCall<{ userId: stri
   if (!loaded) throw new AppError("UNAUTHENTICATED");
   if (loaded.enabled?.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
   const code = await deps.db.transaction((tx) =>
-    issueEmailCode(tx, deps, { userId: loaded.row.id, purpose: "action", bindingId: loaded.row.id, now }),
+    issueEmailCode(tx, deps, {
+      send: "first",
+      userId: loaded.row.id,
+      purpose: "action",
+      bindingId: loaded.row.id,
+      now,
+    }),
   );
   await sendMail(
     deps,

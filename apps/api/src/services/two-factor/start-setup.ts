@@ -73,6 +73,7 @@ export async function startSetup({
     });
     if (input.method !== "email") return null;
     return issueEmailCode(tx, deps, {
+      send: "first",
       userId: loaded.row.id,
       purpose: "setup",
       bindingId: setupId,
