@@ -6,7 +6,7 @@ export interface CodeInputProps {
   label: string;
   disabled?: boolean;
   onValue?: (code: string) => void;
-  /** Called once the sixth digit is typed or pasted. */
+  /** Called once when the code becomes six digits (typed or pasted), not again for extra keystrokes. */
   onComplete: (code: string) => void;
 }
 
@@ -15,10 +15,11 @@ export function CodeInput(props: CodeInputProps) {
   const [value, setValue] = createSignal("");
   const accept = (input: HTMLInputElement, text: string) => {
     const code = extractCode(text);
+    const previous = value();
     input.value = code;
     setValue(code);
     props.onValue?.(code);
-    if (isCompleteCode(code)) props.onComplete(code);
+    if (isCompleteCode(code) && code !== previous) props.onComplete(code);
   };
   return (
     <div class="field">

@@ -7,6 +7,7 @@ export * from "./errors.js";
 export * from "./invite-form.js";
 export * from "./layout.js";
 export * from "./qr-setup-panel.js";
+export * from "./session.js";
 export * from "./sign-in-page.js";
 export * from "./team-page.js";
 export * from "./two-factor-settings.js";

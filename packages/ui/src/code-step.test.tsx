@@ -1,0 +1,111 @@
+import { cleanup, render, screen } from "@solidjs/testing-library";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CodeStep } from "./code-step.js";
+import { ApiError } from "./errors.js";
+
+afterEach(cleanup);
+
+function renderEmailStep(resend: () => Promise<void>, resendCooldownInSeconds = 2) {
+  const verify = vi.fn(async () => {});
+  const onRestart = vi.fn();
+  render(() => (
+    <CodeStep
+      method="email"
+      verify={verify}
+      resend={resend}
+      resendCooldownInSeconds={resendCooldownInSeconds}
+      onRestart={onRestart}
+    />
+  ));
+  return { verify, onRestart };
+}
+
+describe("CodeStep, emailed code", () => {
+  it("counts the resend cooldown down, re-enables the button, and starts again after a resend", async () => {
+    const user = userEvent.setup();
+    const resend = vi.fn(async () => {});
+    renderEmailStep(resend);
+    const button = screen.getByRole("button", { name: /Resend code/ });
+    expect(button.textContent).toBe("Resend code in 0:02");
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+    await vi.waitFor(() => expect(button.textContent).toBe("Resend code in 0:01"), { timeout: 1500 });
+    await vi.waitFor(() => expect(button.textContent).toBe("Resend code"), { timeout: 1500 });
+    expect((button as HTMLButtonElement).disabled).toBe(false);
+
+    await user.click(button);
+    expect(resend).toHaveBeenCalledTimes(1);
+    expect((await screen.findByRole("status")).textContent).toBe(
+      "A new code is on its way. The previous code no longer works.",
+    );
+    expect(button.textContent).toBe("Resend code in 0:02");
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("starts at the server's one-minute cooldown by default", () => {
+    render(() => (
+      <CodeStep method="email" verify={async () => {}} resend={async () => {}} onRestart={() => {}} />
+    ));
+    expect(screen.getByRole("button", { name: /Resend code/ }).textContent).toBe("Resend code in 1:00");
+  });
+
+  it("takes the cooldown from Retry-After when the server refuses a resend", async () => {
+    const user = userEvent.setup();
+    renderEmailStep(async () => {
+      throw new ApiError("TOO_MANY_ATTEMPTS", "slow down", 429, 75);
+    }, 0);
+    const button = screen.getByRole("button", { name: "Resend code" });
+    await user.click(button);
+    expect((await screen.findByRole("alert")).textContent).toContain("Try again in 75 seconds.");
+    expect(button.textContent).toBe("Resend code in 1:15");
+  });
+});
+
+describe("CodeStep, authenticator code", () => {
+  it("verifies a pasted code once, without a resend button", async () => {
+    const user = userEvent.setup();
+    const verify = vi.fn(async () => {});
+    render(() => <CodeStep method="totp" verify={verify} onRestart={() => {}} />);
+    expect(screen.queryByRole("button", { name: /Resend/ })).toBeNull();
+    await user.click(screen.getByLabelText("Verification code"));
+    await user.paste("123 456");
+    expect(verify).toHaveBeenCalledExactlyOnceWith("123456");
+  });
+
+  it("shows a wrong code as a sentence and keeps the step", async () => {
+    const user = userEvent.setup();
+    const onRestart = vi.fn();
+    const verify = vi.fn(async () => {
+      throw new ApiError("INVALID_CODE", "Invalid code", 400);
+    });
+    render(() => <CodeStep method="totp" verify={verify} onRestart={onRestart} />);
+    await user.type(screen.getByLabelText("Verification code"), "000000");
+    expect((await screen.findByRole("alert")).textContent).toMatch(/code/i);
+    expect(onRestart).not.toHaveBeenCalled();
+  });
+
+  it("goes back to the password when the challenge is dead", async () => {
+    const user = userEvent.setup();
+    const expired = new ApiError("CHALLENGE_EXPIRED", "expired", 410);
+    const onRestart = vi.fn();
+    render(() => (
+      <CodeStep
+        method="totp"
+        verify={async () => {
+          throw expired;
+        }}
+        onRestart={onRestart}
+      />
+    ));
+    await user.type(screen.getByLabelText("Verification code"), "000000");
+    await vi.waitFor(() => expect(onRestart).toHaveBeenCalledWith(expired));
+  });
+
+  it("submits a typed code with Enter", async () => {
+    const user = userEvent.setup();
+    const verify = vi.fn(async () => {});
+    render(() => <CodeStep method="totp" verify={verify} onRestart={() => {}} />);
+    await user.type(screen.getByLabelText("Verification code"), "12345{Enter}");
+    expect(verify).toHaveBeenCalledExactlyOnceWith("12345");
+  });
+});
