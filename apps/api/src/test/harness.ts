@@ -40,7 +40,13 @@ export function createTestRandom(seed: string): Random {
   };
 }
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = {
+  info: () => {},
+  warn: () => {},
+  error: (message, fields) => {
+    if (process.env.TEST_LOG_ERRORS) console.error(message, fields);
+  },
+};
 
 export const TEST_KEY = {
   id: "k1",

@@ -1,28 +1,114 @@
-import { chargeChallengeAttempt } from "@cloud2fa/domain";
-import { and, eq, isNull } from "drizzle-orm";
-import type { Tx } from "../../db/connect.js";
-import { signInChallenges, twoFactors } from "../../db/schema/index.js";
+import {
+  isCodeEntryLocked,
+  MAX_WRONG_CODES_PER_CHALLENGE,
+  SESSION_TOKEN_BYTES,
+  type TwoFactorMethod,
+} from "@cloud2fa/domain";
+import { type SQL, sql } from "drizzle-orm";
+import { createId, createToken } from "../../crypto/tokens.js";
+import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
+import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
-import { attemptCode } from "../two-factor/attempt-code.js";
-import { consumeEnabledFactorMatch } from "../two-factor/codes.js";
-import { loadUser } from "../users.js";
-import { createSession } from "./sessions.js";
+import { chargeCodeBudgetStatement, refuseCharge, toBudget } from "../limits/code-attempts.js";
+import {
+  type CodeMatch,
+  type EmailCodeCandidate,
+  matchEmailCandidates,
+  matchTotp,
+} from "../two-factor/codes.js";
 
-type Challenge = typeof signInChallenges.$inferSelect;
-
-async function lockChallenge(tx: Tx, challengeId: string): Promise<Challenge | null> {
-  const [challenge] = await tx
-    .select()
-    .from(signInChallenges)
-    .where(eq(signInChallenges.id, challengeId))
-    .for("update");
-  return challenge ?? null;
+interface ChargedChallenge {
+  userId: string;
+  challengeMethod: TwoFactorMethod;
+  isCharged: boolean;
+  count: number | null;
+  windowStartedAt: string | null;
+  lockedUntil: string | null;
+  beforeCount: number | null;
+  beforeWindowStartedAt: string | null;
+  beforeLockedUntil: string | null;
+  factorMethod: TwoFactorMethod | null;
+  sealedSecret: string | null;
+  lastAcceptedStep: string | null;
+  email: string;
+  accountId: string;
+  kind: "root" | "member";
+  emailCodes: (Omit<EmailCodeCandidate, "expiresAt" | "consumedAt"> & { expiresAt: string })[];
 }
 
 /**
- * R2, S1–S3: the code of a sign-in challenge. The challenge attempt and the user's attempt are
- * charged before the check; the session is created in the transaction that consumes the code.
+ * Round trip 1, one statement: charge the challenge (S3, at most 5 per challenge) and then the
+ * user's budget (S3), and read what checking the code needs. The main query sees the rows as they
+ * were before the charge, which gives the Retry-After of a refused charge.
+ */
+function chargeChallengeStatement(challengeId: string, now: Date): SQL {
+  return sql`
+    with challenge as (
+      update sign_in_challenges set attempt_count = attempt_count + 1
+      where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
+        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
+      returning user_id, method
+    ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})
+    select challenge.user_id as "userId", challenge.method as "challengeMethod",
+      budget.user_id is not null as "isCharged", budget.count::int as "count",
+      budget.window_started_at as "windowStartedAt", budget.locked_until as "lockedUntil",
+      before.count::int as "beforeCount", before.window_started_at as "beforeWindowStartedAt",
+      before.locked_until as "beforeLockedUntil",
+      factor.method as "factorMethod", factor.secret_ciphertext as "sealedSecret",
+      factor.last_accepted_step::text as "lastAcceptedStep",
+      u.email, u.account_id as "accountId", u.kind,
+      coalesce((select json_agg(json_build_object('id', c.id, 'keyId', c.key_id, 'codeHash', c.code_hash,
+          'purpose', c.purpose, 'bindingId', c.binding_id, 'expiresAt', c.expires_at))
+        from email_codes c where c.binding_id = ${challengeId} and c.consumed_at is null), '[]'::json) as "emailCodes"
+    from challenge
+    join users u on u.id = challenge.user_id
+    left join budget on budget.user_id = challenge.user_id
+    left join code_attempt_budgets before on before.user_id = challenge.user_id
+    left join two_factors factor on factor.user_id = challenge.user_id`;
+}
+
+/**
+ * Round trip 2 on success, one statement: consume the step or email code (S2), then the challenge,
+ * then create the session, reset the budget and audit — each only if the one before it happened.
+ */
+function settleStatement(input: {
+  challengeId: string;
+  userId: string;
+  match: CodeMatch;
+  sessionId: string;
+  tokenHash: string;
+  now: Date;
+  accepted: SQL;
+}): SQL {
+  const { match, now } = input;
+  const consume =
+    match.kind === "totp"
+      ? sql`update two_factors set last_accepted_step = ${match.step}
+          where user_id = ${input.userId} and (last_accepted_step is null or last_accepted_step < ${match.step})
+          returning user_id`
+      : sql`update email_codes set consumed_at = ${now.toISOString()}::timestamptz
+          where id = ${match.emailCodeId} and consumed_at is null returning user_id`;
+  return sql`
+    with consumed as (${consume}),
+    challenge as (
+      update sign_in_challenges set consumed_at = ${now.toISOString()}::timestamptz
+      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
+      returning user_id
+    ), session as (
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+      select ${input.sessionId}, ${input.tokenHash}, user_id, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from challenge
+      returning user_id
+    ), reset as (
+      update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null
+      where user_id in (select user_id from session)
+    ), audited as (${input.accepted})
+    select count(*)::int as "created" from session`;
+}
+
+/**
+ * R2, S1–S3: the code of a sign-in challenge, in two round trips. The attempt is charged before the
+ * code is checked; the session is created by the statement that consumes the code.
  */
 export async function verifyChallenge({
   deps,
@@ -30,48 +116,82 @@ export async function verifyChallenge({
   meta,
 }: ServiceCall<{ challengeId: string; code: string }>) {
   const now = deps.clock.now();
-  const [challenge] = await deps.db
-    .select()
-    .from(signInChallenges)
-    .where(eq(signInChallenges.id, input.challengeId));
-  if (!challenge) throw new AppError("CHALLENGE_EXPIRED");
-  const loaded = await loadUser(deps.db, { id: challenge.userId });
-  if (!loaded?.enabled) throw new AppError("CHALLENGE_EXPIRED");
-  const subject = loaded.row;
+  const [charged] = await queryRows<ChargedChallenge>(
+    deps.db,
+    chargeChallengeStatement(input.challengeId, now),
+  );
+  if (!charged) throw new AppError("CHALLENGE_EXPIRED");
+  if (!charged.isCharged) {
+    refuseCharge(
+      toBudget({
+        count: charged.beforeCount,
+        windowStartedAt: charged.beforeWindowStartedAt,
+        lockedUntil: charged.beforeLockedUntil,
+      }),
+      now,
+    );
+  }
+  if (charged.factorMethod !== charged.challengeMethod) throw new AppError("CHALLENGE_EXPIRED");
 
-  return attemptCode(deps, {
-    subject,
-    code: input.code,
+  const match =
+    charged.challengeMethod === "totp"
+      ? matchTotp(deps, {
+          userId: charged.userId,
+          sealedSecret: charged.sealedSecret,
+          lastAcceptedStep: charged.lastAcceptedStep === null ? null : Number(charged.lastAcceptedStep),
+          code: input.code,
+          now,
+        })
+      : matchEmailCandidates(
+          deps,
+          charged.emailCodes.map((candidate) => ({
+            ...candidate,
+            expiresAt: new Date(candidate.expiresAt),
+            consumedAt: null,
+          })),
+          { purpose: "sign_in", bindingId: input.challengeId, code: input.code, now },
+        );
+
+  const party = { id: charged.userId, kind: charged.kind, email: charged.email };
+  const audit = (type: AuditEventInput["type"], detail: Record<string, unknown>): AuditEventInput => ({
+    accountId: charged.accountId,
+    type,
+    actor: party,
+    subject: party,
     meta,
-    purpose: "sign_in",
-    charge: async (tx) => {
-      const locked = await lockChallenge(tx, challenge.id);
-      const charged = locked
-        ? chargeChallengeAttempt(locked, now)
-        : { ok: false as const, reason: "CHALLENGE_EXPIRED" as const };
-      if (!charged.ok) throw new AppError(charged.reason);
-      await tx
-        .update(signInChallenges)
-        .set({ attemptCount: charged.attemptCount })
-        .where(eq(signInChallenges.id, challenge.id));
-    },
-    source: async (tx) => {
-      const [factor] = await tx.select().from(twoFactors).where(eq(twoFactors.userId, subject.id));
-      if (!factor || factor.method !== challenge.method) throw new AppError("CHALLENGE_EXPIRED");
-      return factor.method === "totp"
-        ? { kind: "totp", sealedSecret: factor.secretCiphertext, lastAcceptedStep: factor.lastAcceptedStep }
-        : { kind: "email", purpose: "sign_in", bindingId: challenge.id };
-    },
-    settle: async (tx, match) => {
-      const [consumed] = await tx
-        .update(signInChallenges)
-        .set({ consumedAt: now })
-        .where(and(eq(signInChallenges.id, challenge.id), isNull(signInChallenges.consumedAt)))
-        .returning({ id: signInChallenges.id });
-      if (!consumed) return null;
-      if (!(await consumeEnabledFactorMatch(tx, { userId: subject.id, match, now }))) return null;
-      const session = await createSession(tx, deps, subject.id);
-      return { token: session.token, userId: subject.id };
-    },
+    detail,
   });
+  const detail = { purpose: "sign_in", method: charged.challengeMethod };
+  if (match) {
+    const sessionId = createId(deps.random, "ses");
+    const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+    const accepted = auditEventInsertWhen(
+      deps,
+      audit("two_factor.code_accepted", detail),
+      sql`select 1 from session`,
+    );
+    const [settled] = await queryRows<{ created: number }>(
+      deps.db,
+      settleStatement({
+        challengeId: input.challengeId,
+        userId: charged.userId,
+        match,
+        sessionId,
+        tokenHash,
+        now,
+        accepted,
+      }),
+    );
+    if (settled?.created === 1) return { token, userId: charged.userId };
+  }
+  const budget = toBudget(charged);
+  await recordAuditEvent(
+    deps.db,
+    deps,
+    audit("two_factor.code_rejected", detail),
+    ...(isCodeEntryLocked(budget, now)
+      ? [audit("two_factor.locked", { lockedUntil: budget.lockedUntil?.toISOString() })]
+      : []),
+  );
+  throw new AppError("INVALID_CODE");
 }

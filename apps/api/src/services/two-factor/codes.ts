@@ -68,6 +68,49 @@ export async function issueEmailCode(
   return code;
 }
 
+export type EmailCodeCandidate = Pick<
+  typeof emailCodes.$inferSelect,
+  "id" | "keyId" | "codeHash" | "purpose" | "bindingId" | "expiresAt" | "consumedAt"
+>;
+
+/** S1: the live, unused candidate the code matches, compared in constant time (domain). */
+export function matchEmailCandidates(
+  deps: Pick<Deps, "keys">,
+  candidates: readonly EmailCodeCandidate[],
+  input: { purpose: EmailCodePurpose; bindingId: string; code: string; now: Date },
+): CodeMatch | null {
+  for (const record of candidates) {
+    const hashKey = codeHashKey(deps.keys, record.keyId);
+    if (!hashKey) continue;
+    if (checkEmailCode(hashKey.key, record, input).ok) return { kind: "email", emailCodeId: record.id };
+  }
+  return null;
+}
+
+/** S1, S2: the step of a TOTP code under the sealed secret, after the last accepted step. */
+export function matchTotp(
+  deps: Pick<Deps, "keys">,
+  input: {
+    userId: string;
+    sealedSecret: string | null;
+    lastAcceptedStep: number | null;
+    code: string;
+    now: Date;
+  },
+): CodeMatch | null {
+  const secret = input.sealedSecret
+    ? openSecret(deps.keys, { sealed: input.sealedSecret, userId: input.userId })
+    : null;
+  if (!secret) return null;
+  const check = verifyTotpCode({
+    secret,
+    code: input.code,
+    now: input.now,
+    lastAcceptedStep: input.lastAcceptedStep,
+  });
+  return check.ok ? { kind: "totp", step: check.step } : null;
+}
+
 /** Checks a code without consuming it; the caller consumes the match in its success transaction. */
 export async function matchCode(
   q: Queryable,
@@ -75,19 +118,7 @@ export async function matchCode(
   input: { userId: string; code: string; now: Date; source: CodeSource },
 ): Promise<CodeMatch | null> {
   const { source } = input;
-  if (source.kind === "totp") {
-    const secret = source.sealedSecret
-      ? openSecret(deps.keys, { sealed: source.sealedSecret, userId: input.userId })
-      : null;
-    if (!secret) return null;
-    const check = verifyTotpCode({
-      secret,
-      code: input.code,
-      now: input.now,
-      lastAcceptedStep: source.lastAcceptedStep,
-    });
-    return check.ok ? { kind: "totp", step: check.step } : null;
-  }
+  if (source.kind === "totp") return matchTotp(deps, { ...input, ...source });
   const candidates = await q
     .select()
     .from(emailCodes)
@@ -98,18 +129,7 @@ export async function matchCode(
         isNull(emailCodes.consumedAt),
       ),
     );
-  for (const record of candidates) {
-    const hashKey = codeHashKey(deps.keys, record.keyId);
-    if (!hashKey) continue;
-    const check = checkEmailCode(hashKey.key, record, {
-      purpose: source.purpose,
-      bindingId: source.bindingId,
-      code: input.code,
-      now: input.now,
-    });
-    if (check.ok) return { kind: "email", emailCodeId: record.id };
-  }
-  return null;
+  return matchEmailCandidates(deps, candidates, { ...source, code: input.code, now: input.now });
 }
 
 /**
