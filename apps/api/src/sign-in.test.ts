@@ -44,9 +44,10 @@ function expectRefusal(response: ApiResponse, status: number, code: string) {
   expect(response.headers.get("set-cookie")).toBeNull();
 }
 
-/** The fastest of several tries: scheduling noise only ever adds time. */
-function fastest(values: number[]): number {
-  return Math.min(...values);
+/** The median resists the scheduling noise of a loaded machine better than the fastest sample. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function timed(run: () => Promise<ApiResponse>): Promise<number> {
@@ -101,11 +102,12 @@ describe("S6 sign-in answers alike for an unknown email and a wrong password", (
       await timed(() => login("warm-up@example.com"));
       const unknownTimes: number[] = [];
       const wrongTimes: number[] = [];
-      for (let attempt = 0; attempt < 7; attempt++) {
+      // Interleaved, and under the per-account limit of 10 failures for the known address.
+      for (let attempt = 0; attempt < 9; attempt++) {
         unknownTimes.push(await timed(() => login(`unknown-${attempt}@example.com`)));
         wrongTimes.push(await timed(() => login(knownEmail)));
       }
-      const ratio = fastest(unknownTimes) / fastest(wrongTimes);
+      const ratio = median(unknownTimes) / median(wrongTimes);
       expect(ratio).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     },
