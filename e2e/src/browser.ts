@@ -13,9 +13,16 @@ export async function launchBrowser() {
   });
 }
 
+export const desktopViewport = { width: 1200, height: 800 };
+export const phoneViewport = { width: 390, height: 844 };
+
+/** The screen as it is, at desktop width (`name.png`) and at phone width (`name-phone.png`). */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.setViewportSize(phoneViewport);
+  await page.screenshot({ path: join(screenshotDir, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(desktopViewport);
 }
 
 /** S2 refuses a time step at or before the last accepted one: wait for a fresh step, then compute its code. */

@@ -1,14 +1,13 @@
 import { teamPermissions } from "@cloud2fa/domain";
 import { AuditPage, Layout, TeamPage, TwoFactorSettings, TwoFactorStatus, toDomainUser } from "@cloud2fa/ui";
-import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
+import { A, Navigate, Route, Router } from "@solidjs/router";
 import { type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
-import { isSettled, me, refreshMe, setMe } from "./session.js";
+import { isSettled, me, refreshMe } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
-  const navigate = useNavigate();
   const permissions = () => {
     const user = me();
     return user ? teamPermissions(toDomainUser(user)) : null;
@@ -40,9 +39,11 @@ function Shell(props: { children?: JSX.Element }) {
                 type="button"
                 class="secondary"
                 onClick={async () => {
+                  const accountId = user().accountId;
                   await signOut().catch(() => undefined);
-                  setMe(null);
-                  navigate(`/?accountId=${user().accountId}`);
+                  // A fresh page: nothing of the session stays in memory, and the sign-in keeps the team's
+                  // account ID (a client-side navigation raced the protected pages' redirect to "/").
+                  window.location.assign(`/member/?accountId=${encodeURIComponent(accountId)}`);
                 }}
               >
                 Sign out
