@@ -3,24 +3,28 @@ import {
   CHALLENGE_TTL_IN_SECONDS,
   canSignIn,
   EMAIL_CODE_TTL_IN_SECONDS,
-  secondFactorRequired,
+  SESSION_TOKEN_BYTES,
+  type TwoFactorMethod,
 } from "@cloud2fa/domain";
-import { and, eq } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { burnPasswordCheck, verifyPassword } from "../../crypto/passwords.js";
-import { createId } from "../../crypto/tokens.js";
-import { signInChallenges, users } from "../../db/schema/index.js";
+import { createId, createToken } from "../../crypto/tokens.js";
+import { asDate, queryRows } from "../../db/connect.js";
+import { signInChallenges } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import type { ServiceCall } from "../context.js";
 import {
-  chargePasswordAttempt,
-  passwordThrottleKeys,
-  settlePasswordAttempt,
+  type PasswordThrottle,
+  passwordThrottleOf,
+  recordPasswordFailure,
+  refundPasswordAttemptStatement,
+  refusePasswordAttempt,
+  reservePasswordAttemptStatement,
 } from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
 import { issueEmailCode } from "../two-factor/codes.js";
-import { loadUser, normalizeEmail } from "../users.js";
-import { createSession } from "./sessions.js";
+import { normalizeEmail, toDomainUser, type UserRow } from "../users.js";
 
 export type LogInInput =
   | { kind: "root"; email: string; password: string }
@@ -28,69 +32,131 @@ export type LogInInput =
 
 export type LogInResult =
   | { status: "authenticated"; token: string; userId: string }
-  | { status: "two_factor_required"; challengeId: string; method: "totp" | "email" };
+  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod };
+
+interface Candidate {
+  isReserved: boolean;
+  accountCount: number | null;
+  accountWindowStartedAt: string | null;
+  addressCount: number | null;
+  addressWindowStartedAt: string | null;
+  id: string | null;
+  accountId: string;
+  kind: "root" | "member";
+  email: string;
+  passwordHash: string;
+  emailVerifiedAt: string | null;
+  status: UserRow["status"];
+  roles: string[];
+  isSso: boolean;
+  factorMethod: TwoFactorMethod | null;
+}
+
+/** Round trip 1, one statement: reserve the password attempt (S3) and find the user with its factor. */
+function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, now: Date): SQL {
+  const emailNormalized = normalizeEmail(input.email);
+  const match =
+    input.kind === "root"
+      ? sql`u.kind = 'root' and u.email_normalized = ${emailNormalized}`
+      : sql`u.kind = 'member' and u.account_id = ${input.accountId} and u.email_normalized = ${emailNormalized}`;
+  return sql`
+    with reserved as (${reservePasswordAttemptStatement(throttle, now)})
+    select exists (select 1 from reserved) as "isReserved",
+      account.count::int as "accountCount", account.window_started_at as "accountWindowStartedAt",
+      address.count::int as "addressCount", address.window_started_at as "addressWindowStartedAt",
+      u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
+      u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
+      factor.method as "factorMethod"
+    from (select 1) as one
+    left join password_throttles account on account.key = ${throttle.accountKey}
+    left join password_throttles address on address.key = ${throttle.addressKey}
+    left join users u on ${match}
+    left join two_factors factor on factor.user_id = u.id`;
+}
+
+function counterOf(count: number | null, windowStartedAt: string | null) {
+  return { count: count ?? 0, windowStartedAt: asDate(windowStartedAt) };
+}
 
 /**
  * S6: an unknown email and a wrong password answer alike, after the same argon2 work.
  * R2: with 2FA enabled the password only opens a challenge, never a session.
+ * Two round trips besides the password hash (an emailed code takes a third, with its mail budget).
  */
 export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Promise<LogInResult> {
   const now = deps.clock.now();
   const emailNormalized = normalizeEmail(input.email);
-  const accountKey =
-    input.kind === "root" ? `root:${emailNormalized}` : `member:${input.accountId}:${emailNormalized}`;
-  const throttleKeys = passwordThrottleKeys(accountKey, meta.clientAddress);
-  await chargePasswordAttempt(deps.db, throttleKeys, now);
-
-  const [row] = await deps.db
-    .select()
-    .from(users)
-    .where(
-      input.kind === "root"
-        ? and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized))
-        : and(
-            eq(users.kind, "member"),
-            eq(users.accountId, input.accountId),
-            eq(users.emailNormalized, emailNormalized),
-          ),
+  const throttle = passwordThrottleOf(
+    input.kind === "root" ? `root:${emailNormalized}` : `member:${input.accountId}:${emailNormalized}`,
+    meta.clientAddress,
+  );
+  const [candidate] = await queryRows<Candidate>(deps.db, findCandidateStatement(input, throttle, now));
+  if (!candidate?.isReserved) {
+    refusePasswordAttempt(
+      {
+        account: counterOf(candidate?.accountCount ?? null, candidate?.accountWindowStartedAt ?? null),
+        address: counterOf(candidate?.addressCount ?? null, candidate?.addressWindowStartedAt ?? null),
+      },
+      now,
     );
-  const isPasswordRight = row
-    ? await verifyPassword(row.passwordHash, input.password)
+  }
+  const isPasswordRight = candidate.id
+    ? await verifyPassword(candidate.passwordHash, input.password)
     : await burnPasswordCheck(input.password);
-  await settlePasswordAttempt(deps.db, throttleKeys, { isSuccess: Boolean(row && isPasswordRight), now });
-  if (!row || !isPasswordRight) throw new AppError("INVALID_CREDENTIALS");
+  if (!candidate.id || !isPasswordRight) {
+    await recordPasswordFailure(deps.db, throttle, now);
+    throw new AppError("INVALID_CREDENTIALS");
+  }
+  const userId = candidate.id;
+  const user = toDomainUser({
+    ...candidate,
+    id: userId,
+    emailNormalized,
+    emailVerifiedAt: asDate(candidate.emailVerifiedAt),
+    remark: "",
+    createdAt: now,
+  });
+  const refund = refundPasswordAttemptStatement(throttle);
+  const allowed = canSignIn(user);
+  if (!allowed.ok) {
+    await deps.db.execute(refund);
+    throw new AppError(allowed.reason);
+  }
 
-  const loaded = await loadUser(deps.db, { id: row.id });
-  if (!loaded) throw new AppError("INVALID_CREDENTIALS");
-  const allowed = canSignIn(loaded.user);
-  if (!allowed.ok) throw new AppError(allowed.reason);
-
-  const method = secondFactorRequired(loaded.twoFactor);
+  const method = candidate.factorMethod; // R2: an enabled factor means a challenge.
   if (method === null) {
-    const { token } = await createSession(deps.db, deps, row.id);
-    return { status: "authenticated", token, userId: row.id };
+    const sessionId = createId(deps.random, "ses");
+    const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+    await deps.db.execute(sql`
+      with refund as (${refund})
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+      values (${sessionId}, ${tokenHash}, ${userId}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);
+    return { status: "authenticated", token, userId };
   }
   const challengeId = createId(deps.random, "chl");
   const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);
+  if (method === "totp") {
+    await deps.db.execute(sql`
+      with refund as (${refund})
+      insert into sign_in_challenges (id, user_id, method, expires_at, attempt_count, created_at)
+      values (${challengeId}, ${userId}, 'totp', ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`);
+    return { status: "two_factor_required", challengeId, method };
+  }
   const code = await deps.db.transaction(async (tx) => {
-    await tx
-      .insert(signInChallenges)
-      .values({ id: challengeId, userId: row.id, method, expiresAt, createdAt: now });
-    if (method !== "email") return null;
+    await tx.execute(refund);
+    await tx.insert(signInChallenges).values({ id: challengeId, userId, method, expiresAt, createdAt: now });
     return issueEmailCode(tx, deps, {
       send: "first",
-      userId: row.id,
+      userId,
       purpose: "sign_in",
       bindingId: challengeId,
       now,
       expiresAt,
     });
   });
-  if (code !== null) {
-    await sendMail(
-      deps,
-      emailCodeMessage(row.email, { code, purpose: "sign_in", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
-    );
-  }
+  await sendMail(
+    deps,
+    emailCodeMessage(candidate.email, { code, purpose: "sign_in", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
+  );
   return { status: "two_factor_required", challengeId, method };
 }

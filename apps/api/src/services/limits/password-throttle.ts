@@ -1,101 +1,99 @@
 import {
+  addSeconds,
   chargeWindowedCounter,
   checkWindowedCounter,
   MAX_PASSWORD_FAILURES_PER_ACCOUNT,
   MAX_PASSWORD_FAILURES_PER_ADDRESS,
   PASSWORD_FAILURE_WINDOW_IN_SECONDS,
+  type WindowedCounter,
   type WindowLimit,
 } from "@cloud2fa/domain";
-import { eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/connect.js";
-import { passwordThrottles } from "../../db/schema/index.js";
+import { type SQL, sql } from "drizzle-orm";
+import type { Queryable } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 
-export interface ThrottleKey {
-  key: string;
-  limit: WindowLimit;
-  /**
-   * "reserve": charged before the check and refunded on success, so parallel guesses cannot pass
-   * the limit. "record": checked before, charged only after a failure, so many people behind one
-   * address signing in at once are not refused for each other's requests in flight.
-   */
-  mode: "reserve" | "record";
+/**
+ * S3: password failures are throttled per account (an unknown address too) and per client address.
+ * The account key is reserved before the check and refunded on success, so parallel guesses cannot
+ * pass its limit; the address key is checked before and charged only after a failure, so people
+ * behind one address signing in at once are not refused for each other's requests in flight.
+ */
+export interface PasswordThrottle {
+  accountKey: string;
+  addressKey: string | null;
 }
 
-/** S3: password failures are throttled per account (or unknown address) and per client address. */
-export function passwordThrottleKeys(accountKey: string, clientAddress: string | null): ThrottleKey[] {
-  const windowInSeconds = PASSWORD_FAILURE_WINDOW_IN_SECONDS;
-  const keys: ThrottleKey[] = [
-    {
-      key: `account:${accountKey}`,
-      limit: { limit: MAX_PASSWORD_FAILURES_PER_ACCOUNT, windowInSeconds },
-      mode: "reserve",
-    },
-  ];
-  if (clientAddress) {
-    keys.push({
-      key: `address:${clientAddress}`,
-      limit: { limit: MAX_PASSWORD_FAILURES_PER_ADDRESS, windowInSeconds },
-      mode: "record",
-    });
-  }
-  return keys;
+export const accountLimit: WindowLimit = {
+  limit: MAX_PASSWORD_FAILURES_PER_ACCOUNT,
+  windowInSeconds: PASSWORD_FAILURE_WINDOW_IN_SECONDS,
+};
+export const addressLimit: WindowLimit = {
+  limit: MAX_PASSWORD_FAILURES_PER_ADDRESS,
+  windowInSeconds: PASSWORD_FAILURE_WINDOW_IN_SECONDS,
+};
+
+export function passwordThrottleOf(accountKey: string, clientAddress: string | null): PasswordThrottle {
+  return {
+    accountKey: `account:${accountKey}`,
+    addressKey: clientAddress ? `address:${clientAddress}` : null,
+  };
 }
 
 /**
- * One transaction, row-locked. Before the check: reserve the "reserve" keys and refuse if any key
- * is full. After a failure: charge the "record" keys (the reservations already count).
+ * The domain's `chargeWindowedCounter` as one guarded upsert on `password_throttles`, charged only
+ * when `condition` holds. windowed-counters.test.ts checks it against the domain, state by state.
  */
-async function applyToKeys(
-  db: Db,
-  keys: ThrottleKey[],
+export function chargeThrottleStatement(
+  key: string,
+  limit: WindowLimit,
   now: Date,
-  phase: "before" | "failed",
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const { key, limit, mode } of keys) {
-      if (phase === "failed" && mode === "reserve") continue;
-      await tx.insert(passwordThrottles).values({ key }).onConflictDoNothing();
-      const [row] = await tx
-        .select()
-        .from(passwordThrottles)
-        .where(eq(passwordThrottles.key, key))
-        .for("update");
-      const counter = row ?? { count: 0, windowStartedAt: null };
-      if (phase === "before" && mode === "record") {
-        const check = checkWindowedCounter(counter, limit, now);
-        if (!check.ok)
-          throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: check.retryAfterSeconds });
-        continue;
-      }
-      const charged = chargeWindowedCounter(counter, limit, now);
-      if (!charged.ok) {
-        if (phase === "before")
-          throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds: charged.retryAfterSeconds });
-        continue;
-      }
-      await tx
-        .update(passwordThrottles)
-        .set({ count: charged.state.count, windowStartedAt: charged.state.windowStartedAt })
-        .where(eq(passwordThrottles.key, key));
-    }
-  });
+  condition: SQL = sql`true`,
+): SQL {
+  const windowOpenedBefore = addSeconds(now, -limit.windowInSeconds).toISOString();
+  const isNewWindow = sql`(t.window_started_at is null or t.window_started_at <= ${windowOpenedBefore}::timestamptz)`;
+  return sql`
+    insert into password_throttles as t (key, count, window_started_at)
+    select ${key}, 1, ${now.toISOString()}::timestamptz where ${condition}
+    on conflict (key) do update set
+      count = case when ${isNewWindow} then 1 else t.count + 1 end,
+      window_started_at = case when ${isNewWindow} then ${now.toISOString()}::timestamptz else t.window_started_at end
+    where ${isNewWindow} or t.count < ${limit.limit}
+    returning t.key`;
 }
 
-export function chargePasswordAttempt(db: Db, keys: ThrottleKey[], now: Date): Promise<void> {
-  return applyToKeys(db, keys, now, "before");
+/** The reservation of round trip 1, as a CTE: charged only while the address is not full. */
+export function reservePasswordAttemptStatement(throttle: PasswordThrottle, now: Date): SQL {
+  const windowOpenedBefore = addSeconds(now, -addressLimit.windowInSeconds).toISOString();
+  const isAddressOpen = sql`not exists (select 1 from password_throttles a where a.key = ${throttle.addressKey}
+    and a.window_started_at > ${windowOpenedBefore}::timestamptz and a.count >= ${addressLimit.limit})`;
+  return chargeThrottleStatement(throttle.accountKey, accountLimit, now, isAddressOpen);
 }
 
-/** After the check: a success refunds its reservations, a failure is recorded on the other keys. */
-export async function settlePasswordAttempt(
-  db: Db,
-  keys: ThrottleKey[],
-  input: { isSuccess: boolean; now: Date },
+/** A refused reservation: 429 with the Retry-After the domain gives for the counters as they were. */
+export function refusePasswordAttempt(
+  before: { account: WindowedCounter; address: WindowedCounter },
+  now: Date,
+): never {
+  const address = checkWindowedCounter(before.address, addressLimit, now);
+  const account = chargeWindowedCounter(before.account, accountLimit, now);
+  const retryAfterSeconds = !address.ok
+    ? address.retryAfterSeconds
+    : !account.ok
+      ? account.retryAfterSeconds
+      : 1;
+  throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds });
+}
+
+/** After a wrong password: the address counts the failure (the account's reservation already does). */
+export async function recordPasswordFailure(
+  q: Queryable,
+  throttle: PasswordThrottle,
+  now: Date,
 ): Promise<void> {
-  if (!input.isSuccess) return applyToKeys(db, keys, input.now, "failed");
-  const reserved = keys.filter((entry) => entry.mode === "reserve").map((entry) => entry.key);
-  await db
-    .update(passwordThrottles)
-    .set({ count: sql`greatest(${passwordThrottles.count} - 1, 0)` })
-    .where(inArray(passwordThrottles.key, reserved));
+  if (throttle.addressKey) await q.execute(chargeThrottleStatement(throttle.addressKey, addressLimit, now));
+}
+
+/** After a right password: the reservation is given back. */
+export function refundPasswordAttemptStatement(throttle: PasswordThrottle): SQL {
+  return sql`update password_throttles set count = greatest(count - 1, 0) where key = ${throttle.accountKey}`;
 }
