@@ -36,6 +36,10 @@ export async function connectDatabase(input: {
       max: input.poolSize ?? 10,
       onnotice: () => {},
       connection: { application_name: "cloud2fa" },
+      // While the database is away, fail fast (503) rather than queue behind the driver's growing
+      // reconnect delay (up to 20 s), and keep trying every 0.2 s so the API recovers by itself.
+      connect_timeout: 2,
+      backoff: () => 0.2,
     });
     return {
       db: drizzlePostgres(client, { schema, casing: "snake_case" }),
