@@ -29,7 +29,10 @@ export async function connectDatabase(input: {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Sees every statement sent (tests count round trips with it). */
+  logQuery?: (query: string) => void;
 }): Promise<Database> {
+  const logger = input.logQuery ? { logQuery: input.logQuery } : false;
   if (input.databaseUrl) {
     await migrateOnPostgres(input.databaseUrl);
     const client = postgres(input.databaseUrl, {
@@ -42,14 +45,14 @@ export async function connectDatabase(input: {
       backoff: () => 0.2,
     });
     return {
-      db: drizzlePostgres(client, { schema, casing: "snake_case" }),
+      db: drizzlePostgres(client, { schema, casing: "snake_case", logger }),
       kind: "postgres",
       close: () => client.end({ timeout: 5 }),
     };
   }
   if (input.dataDir) mkdirSync(input.dataDir, { recursive: true });
   const client = await PGlite.create(input.dataDir ? `file://${input.dataDir}/pgdata` : undefined);
-  const db = drizzlePglite(client, { schema, casing: "snake_case" });
+  const db = drizzlePglite(client, { schema, casing: "snake_case", logger });
   await migratePglite(db, { migrationsFolder });
   return { db, kind: "pglite", close: () => client.close() };
 }

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
-import { AppError } from "../http/errors.js";
 import { createRouter } from "../http/router.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
 import { removeOwnTwoFactor } from "../services/two-factor/remove-own.js";
@@ -86,9 +85,7 @@ const removeOwn = createRoute({
 
 export const meRoutes = createRouter()
   .openapi(me, async (c) => {
-    const loaded = await loadUser(c.get("deps").db, { id: sessionOf(c).user.id });
-    if (!loaded) throw new AppError("UNAUTHENTICATED");
-    const { user, row } = loaded;
+    const { user, row, enabled } = sessionOf(c);
     return c.json(
       {
         kind: user.kind,
@@ -98,7 +95,7 @@ export const meRoutes = createRouter()
         roles: user.kind === "member" ? [...user.roles] : [],
         status: row.status,
         sso: row.isSso,
-        twoFactor: twoFactorSummary(loaded.enabled),
+        twoFactor: twoFactorSummary(enabled),
       },
       200,
     );

@@ -10,8 +10,10 @@ export function testDatabaseKind(): TestDatabaseKind {
 }
 
 /** A fresh database per test file: in-memory PGlite, or a new database on the PostgreSQL server. */
-export async function createTestDatabase(): Promise<Database & { url?: string }> {
-  if (testDatabaseKind() === "pglite") return connectDatabase({});
+export async function createTestDatabase(
+  options: { logQuery?: (query: string) => void } = {},
+): Promise<Database & { url?: string }> {
+  if (testDatabaseKind() === "pglite") return connectDatabase({ ...options });
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error("TEST_DATABASE=postgres needs DATABASE_URL");
   const name = `c2f_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
@@ -20,7 +22,7 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await connectDatabase({ databaseUrl: url.toString(), poolSize: 20 });
+  const database = await connectDatabase({ databaseUrl: url.toString(), poolSize: 20, ...options });
   return {
     ...database,
     url: url.toString(),

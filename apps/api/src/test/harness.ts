@@ -62,10 +62,14 @@ export interface TestContext {
 }
 
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
-export function useTestApp(options: { settings?: Partial<Deps["settings"]> } = {}): TestContext {
+export function useTestApp(
+  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void } = {},
+): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
-    context.database = await createTestDatabase();
+    context.database = await createTestDatabase({
+      ...(options.logQuery ? { logQuery: options.logQuery } : {}),
+    });
     context.smtp = await startSmtpServer();
     context.clock = createTestClock();
     context.deps = {

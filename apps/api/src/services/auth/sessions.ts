@@ -2,9 +2,9 @@ import { canSignIn, isSessionLive, SESSION_TOKEN_BYTES, type User } from "@cloud
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { createId, createToken, hashToken } from "../../crypto/tokens.js";
 import type { Queryable } from "../../db/connect.js";
-import { sessions, signInChallenges, users } from "../../db/schema/index.js";
+import { sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
-import { toDomainUser } from "../users.js";
+import { type TwoFactorRow, toDomainUser, type UserRow } from "../users.js";
 
 const LAST_SEEN_RESOLUTION_IN_MS = 60_000;
 
@@ -24,15 +24,18 @@ export async function createSession(
 export interface SessionUser {
   sessionId: string;
   user: User;
+  row: UserRow;
+  enabled: TwoFactorRow | undefined;
 }
 
 /** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
 export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
   const now = deps.clock.now();
   const [found] = await deps.db
-    .select({ session: sessions, user: users })
+    .select({ session: sessions, user: users, enabled: twoFactors })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(twoFactors, eq(twoFactors.userId, sessions.userId))
     .where(eq(sessions.tokenHash, hashToken(token)));
   if (!found) return null;
   const lifetime = {
@@ -45,7 +48,7 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
   }
-  return { sessionId: found.session.id, user };
+  return { sessionId: found.session.id, user, row: found.user, enabled: found.enabled ?? undefined };
 }
 
 export async function revokeSession(q: Queryable, sessionId: string, now: Date): Promise<void> {

@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, createRoot, enableTotp, PASSWORD, totpNow, useTestApp } from "./test/harness.js";
+
+// Every statement the app sends, and every transaction it opens, while `counting` is on.
+let counting = false;
+let statements: string[] = [];
+let transactions = 0;
+const context = useTestApp({
+  logQuery: (query) => {
+    if (counting) statements.push(query);
+  },
+});
+
+beforeAll(() => {
+  const db = context.deps.db;
+  const open = db.transaction.bind(db);
+  db.transaction = ((...args: Parameters<typeof open>) => {
+    if (counting) transactions++;
+    return open(...args);
+  }) as typeof db.transaction;
+});
+
+async function roundTrips<T>(run: () => Promise<T>): Promise<{ result: T; roundTrips: number }> {
+  statements = [];
+  transactions = 0;
+  counting = true;
+  try {
+    const result = await run();
+    return { result, roundTrips: statements.length + transactions * 2 };
+  } finally {
+    counting = false;
+  }
+}
+
+const login = (email: string, password = PASSWORD) =>
+  call(context, "POST", "/api/auth/root/login", { body: { email, password } });
+
+describe("the hot paths are lean (counted SQL round trips, a transaction counting BEGIN and COMMIT)", () => {
+  it("code verification: two round trips for a right code, two for a wrong one", async () => {
+    const root = await createRoot(context);
+    const secret = await enableTotp(context, root.cookie);
+    context.clock.advance(30);
+    const wrongChallenge = (await login(root.email)).body.challengeId;
+    const wrong = await roundTrips(() =>
+      call(context, "POST", `/api/auth/challenges/${wrongChallenge}/verify`, { body: { code: "000000" } }),
+    );
+    expect(wrong.result.status).toBe(400);
+    expect(wrong.roundTrips).toBe(2);
+
+    const challenge = (await login(root.email)).body.challengeId;
+    const right = await roundTrips(() =>
+      call(context, "POST", `/api/auth/challenges/${challenge}/verify`, {
+        body: { code: totpNow(context, secret) },
+      }),
+    );
+    expect(right.result.status).toBe(200);
+    expect(right.roundTrips).toBe(2);
+  });
+
+  it("sign-in: two round trips besides the password hash, with or without a second factor, right or wrong", async () => {
+    const plain = await createRoot(context);
+    const withApp = await createRoot(context);
+    await enableTotp(context, withApp.cookie);
+    for (const [email, password, status] of [
+      [plain.email, PASSWORD, 200],
+      [withApp.email, PASSWORD, 200],
+      [plain.email, "not the password", 401],
+      ["nobody@example.com", PASSWORD, 401],
+    ] as const) {
+      const measured = await roundTrips(() => login(email, password));
+      expect(measured.result.status).toBe(status);
+      expect(measured.roundTrips, `${email} ${status}`).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("GET /api/me with a session: one round trip", async () => {
+    const root = await createRoot(context);
+    const measured = await roundTrips(() => call(context, "GET", "/api/me", { cookie: root.cookie }));
+    expect(measured.result.status).toBe(200);
+    expect(measured.roundTrips).toBe(1);
+  });
+});
