@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
-import { AppError } from "../http/errors.js";
 import { createRouter } from "../http/router.js";
 import { listAuditEvents } from "../services/audit/list-events.js";
 import { deleteMember } from "../services/team/delete-member.js";
@@ -174,6 +173,5 @@ export const teamRoutes = createRouter()
       cursor: cursor === undefined ? undefined : Number(cursor),
       limit,
     });
-    if (!page) throw new AppError("NOT_FOUND");
     return c.json(page, 200);
   });
