@@ -21,7 +21,16 @@ export async function startServer(smtpUrl: string) {
   const dataDir = mkdtempSync(join(tmpdir(), "cloud2fa-e2e-"));
   const baseUrl = `http://localhost:${port}`;
   const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "apps/api/dist/main.js")], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SMTP_URL: smtpUrl, PUBLIC_URL: baseUrl },
+    // The embedded database, as a new user gets it: CI's DATABASE_URL is for the API tests.
+    env: {
+      ...process.env,
+      DATABASE_URL: "",
+      ENCRYPTION_KEYS: "",
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SMTP_URL: smtpUrl,
+      PUBLIC_URL: baseUrl,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
