@@ -1,18 +1,14 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { generateTotpCode, totpStepAt } from "@cloud2fa/domain";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiInstance, startApiInstances } from "./test/api-process.js";
 import { type PrivateCluster, startPrivateCluster } from "./test/private-postgres.js";
 import { type SmtpServer, startSmtpServer } from "./test/smtp.js";
 
 // Only in the "postgres" vitest project (see vitest.config.ts), though it needs no DATABASE_URL: it
 // runs a built API process on a private PostgreSQL cluster that it stops and restarts under load.
 
-const apiDir = fileURLToPath(new URL("..", import.meta.url));
 const ENCRYPTION_KEYS = `k1:${createHash("sha256").update("cloud2fa faults key").digest("base64")}`;
 const PASSWORD = "correct horse battery staple";
 const REQUEST_TIMEOUT_IN_MS = 5000;
@@ -35,7 +31,7 @@ interface Reply {
   cookie: string | undefined;
 }
 
-let api: { url: string; process: ChildProcess; output: string[] } | undefined;
+let api: ApiInstance | undefined;
 let cluster: PrivateCluster | undefined;
 let smtp: SmtpServer | undefined;
 const outcomes: Outcome[] = [];
@@ -97,37 +93,6 @@ async function send(action: string, method: string, path: string, body?: unknown
   return reply;
 }
 
-function buildApi(): void {
-  try {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: apiDir, stdio: "pipe" });
-  } catch (error) {
-    if (!existsSync(join(apiDir, "dist", "main.js"))) throw error;
-  }
-}
-
-async function startApi(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["dist/main.js"], {
-    cwd: apiDir,
-    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  child.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const port = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listen line:\n${output.join("")}`)), 30_000);
-    child.stdout.on("data", (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const found = /listening on http:\/\/localhost:(\d+)/.exec(output.join(""))?.[1];
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`exited with ${code}:\n${output.join("")}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, process: child, output };
-}
-
 async function createRoot(tag: string) {
   if (!smtp) throw new Error("no smtp");
   const email = `${tag}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -164,9 +129,8 @@ async function enableTotp(action: string, cookie: string) {
 
 describe("PostgreSQL stopped and restarted under load", () => {
   beforeAll(async () => {
-    buildApi();
     [cluster, smtp] = await Promise.all([startPrivateCluster(), startSmtpServer()]);
-    api = await startApi({ DATABASE_URL: cluster.url, ENCRYPTION_KEYS, SMTP_URL: smtp.url });
+    [api] = await startApiInstances(1, { DATABASE_URL: cluster.url, ENCRYPTION_KEYS, SMTP_URL: smtp.url });
   }, 120_000);
 
   afterAll(async () => {
