@@ -45,7 +45,7 @@ export async function connectDatabase(input: {
       backoff: () => 0.2,
     });
     return {
-      db: drizzlePostgres(client, { schema, casing: "snake_case", logger }),
+      db: drizzlePostgres(preparingStatements(client), { schema, casing: "snake_case", logger }),
       kind: "postgres",
       close: () => client.end({ timeout: 5 }),
     };
@@ -55,6 +55,24 @@ export async function connectDatabase(input: {
   const db = drizzlePglite(client, { schema, casing: "snake_case", logger });
   await migratePglite(db, { migrationsFolder });
   return { db, kind: "pglite", close: () => client.close() };
+}
+
+/**
+ * Drizzle sends every statement unprepared, so PostgreSQL parses and plans the hot paths' CTEs on
+ * every request. Their texts are fixed (values are parameters), so let postgres.js prepare them once
+ * per connection. Transactions run on the driver's own client and stay unprepared.
+ */
+function preparingStatements(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== "unsafe") return Reflect.get(target, property, receiver);
+      return (
+        query: string,
+        parameters?: postgres.ParameterOrJSON<never>[],
+        options?: postgres.UnsafeQueryOptions,
+      ) => target.unsafe(query, parameters, { ...options, prepare: true });
+    },
+  });
 }
 
 /** Several instances may start at once: an advisory lock lets one migrate while the others wait. */

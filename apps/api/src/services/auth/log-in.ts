@@ -36,10 +36,6 @@ export type LogInResult =
 
 interface Candidate {
   isReserved: boolean;
-  accountCount: number | null;
-  accountWindowStartedAt: string | null;
-  addressCount: number | null;
-  addressWindowStartedAt: string | null;
   id: string | null;
   accountId: string;
   kind: "root" | "member";
@@ -62,20 +58,12 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
   return sql`
     with reserved as (${reservePasswordAttemptStatement(throttle, now)})
     select exists (select 1 from reserved) as "isReserved",
-      account.count::int as "accountCount", account.window_started_at as "accountWindowStartedAt",
-      address.count::int as "addressCount", address.window_started_at as "addressWindowStartedAt",
       u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
       u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
       factor.method as "factorMethod"
     from (select 1) as one
-    left join password_throttles account on account.key = ${throttle.accountKey}
-    left join password_throttles address on address.key = ${throttle.addressKey}
     left join users u on ${match}
     left join two_factors factor on factor.user_id = u.id`;
-}
-
-function counterOf(count: number | null, windowStartedAt: string | null) {
-  return { count: count ?? 0, windowStartedAt: asDate(windowStartedAt) };
 }
 
 /**
@@ -91,15 +79,7 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
     meta.clientAddress,
   );
   const [candidate] = await queryRows<Candidate>(deps.db, findCandidateStatement(input, throttle, now));
-  if (!candidate?.isReserved) {
-    refusePasswordAttempt(
-      {
-        account: counterOf(candidate?.accountCount ?? null, candidate?.accountWindowStartedAt ?? null),
-        address: counterOf(candidate?.addressCount ?? null, candidate?.addressWindowStartedAt ?? null),
-      },
-      now,
-    );
-  }
+  if (!candidate?.isReserved) return refusePasswordAttempt(deps.db, throttle, now);
   const isPasswordRight = candidate.id
     ? await verifyPassword(candidate.passwordHash, input.password)
     : await burnPasswordCheck(input.password);

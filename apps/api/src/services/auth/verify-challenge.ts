@@ -25,9 +25,6 @@ interface ChargedChallenge {
   count: number | null;
   windowStartedAt: string | null;
   lockedUntil: string | null;
-  beforeCount: number | null;
-  beforeWindowStartedAt: string | null;
-  beforeLockedUntil: string | null;
   factorMethod: TwoFactorMethod | null;
   sealedSecret: string | null;
   lastAcceptedStep: string | null;
@@ -39,8 +36,7 @@ interface ChargedChallenge {
 
 /**
  * Round trip 1, one statement: charge the challenge (S3, at most 5 per challenge) and then the
- * user's budget (S3), and read what checking the code needs. The main query sees the rows as they
- * were before the charge, which gives the Retry-After of a refused charge.
+ * user's budget (S3), and read what checking the code needs.
  */
 function chargeChallengeStatement(challengeId: string, now: Date): SQL {
   return sql`
@@ -53,8 +49,6 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
     select challenge.user_id as "userId", challenge.method as "challengeMethod",
       budget.user_id is not null as "isCharged", budget.count::int as "count",
       budget.window_started_at as "windowStartedAt", budget.locked_until as "lockedUntil",
-      before.count::int as "beforeCount", before.window_started_at as "beforeWindowStartedAt",
-      before.locked_until as "beforeLockedUntil",
       factor.method as "factorMethod", factor.secret_ciphertext as "sealedSecret",
       factor.last_accepted_step::text as "lastAcceptedStep",
       u.email, u.account_id as "accountId", u.kind,
@@ -64,7 +58,6 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
     from challenge
     join users u on u.id = challenge.user_id
     left join budget on budget.user_id = challenge.user_id
-    left join code_attempt_budgets before on before.user_id = challenge.user_id
     left join two_factors factor on factor.user_id = challenge.user_id`;
 }
 
@@ -121,16 +114,7 @@ export async function verifyChallenge({
     chargeChallengeStatement(input.challengeId, now),
   );
   if (!charged) throw new AppError("CHALLENGE_EXPIRED");
-  if (!charged.isCharged) {
-    refuseCharge(
-      toBudget({
-        count: charged.beforeCount,
-        windowStartedAt: charged.beforeWindowStartedAt,
-        lockedUntil: charged.beforeLockedUntil,
-      }),
-      now,
-    );
-  }
+  if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
   if (charged.factorMethod !== charged.challengeMethod) throw new AppError("CHALLENGE_EXPIRED");
 
   const match =

@@ -42,9 +42,13 @@ export interface BudgetRow {
   lockedUntil: Date | string | null;
 }
 
-/** A refused charge: the Retry-After the domain gives for the budget as it was. */
-export function refuseCharge(before: CodeAttemptBudget, now: Date): never {
-  const decision = chargeCodeAttempt(before, now);
+/**
+ * A refused charge: 429 with the Retry-After the domain gives for the budget as committed now (read
+ * afresh: the charging statement may have seen it before a concurrent charge locked it).
+ */
+export async function refuseCharge(q: Queryable, userId: string, now: Date): Promise<never> {
+  const [row] = await q.select().from(codeAttemptBudgets).where(eq(codeAttemptBudgets.userId, userId));
+  const decision = chargeCodeAttempt(row ?? emptyCodeAttemptBudget, now);
   throw new AppError("TOO_MANY_ATTEMPTS", {
     retryAfterSeconds: decision.ok ? 1 : decision.retryAfterSeconds,
   });
@@ -65,35 +69,13 @@ export async function chargeUserCodeAttempt(
   userId: string,
   now: Date,
 ): Promise<CodeAttemptBudget> {
-  const [row] = await queryRows<{
-    charged: boolean;
-    count: number | null;
-    windowStartedAt: string | null;
-    lockedUntil: string | null;
-    beforeCount: number | null;
-    beforeWindowStartedAt: string | null;
-    beforeLockedUntil: string | null;
-  }>(
+  const [row] = await queryRows<BudgetRow>(
     q,
     sql`with charged as (${chargeCodeBudgetStatement(sql`select ${userId}::text as user_id`, now)})
-      select charged.user_id is not null as "charged", charged.count::int as "count",
-        charged.window_started_at as "windowStartedAt", charged.locked_until as "lockedUntil",
-        before.count::int as "beforeCount", before.window_started_at as "beforeWindowStartedAt",
-        before.locked_until as "beforeLockedUntil"
-      from (select 1) as one
-      left join charged on true
-      left join code_attempt_budgets as before on before.user_id = ${userId}`,
+      select count::int as "count", window_started_at as "windowStartedAt", locked_until as "lockedUntil"
+      from charged`,
   );
-  if (!row?.charged) {
-    refuseCharge(
-      toBudget({
-        count: row?.beforeCount ?? null,
-        windowStartedAt: row?.beforeWindowStartedAt ?? null,
-        lockedUntil: row?.beforeLockedUntil ?? null,
-      }),
-      now,
-    );
-  }
+  if (!row) return refuseCharge(q, userId, now);
   return toBudget(row);
 }
 

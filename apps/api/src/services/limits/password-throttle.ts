@@ -5,11 +5,11 @@ import {
   MAX_PASSWORD_FAILURES_PER_ACCOUNT,
   MAX_PASSWORD_FAILURES_PER_ADDRESS,
   PASSWORD_FAILURE_WINDOW_IN_SECONDS,
-  type WindowedCounter,
   type WindowLimit,
 } from "@cloud2fa/domain";
-import { type SQL, sql } from "drizzle-orm";
+import { inArray, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/connect.js";
+import { passwordThrottles } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 
 /**
@@ -69,13 +69,20 @@ export function reservePasswordAttemptStatement(throttle: PasswordThrottle, now:
   return chargeThrottleStatement(throttle.accountKey, accountLimit, now, isAddressOpen);
 }
 
-/** A refused reservation: 429 with the Retry-After the domain gives for the counters as they were. */
-export function refusePasswordAttempt(
-  before: { account: WindowedCounter; address: WindowedCounter },
+/** A refused reservation: 429 with the Retry-After the domain gives for the counters as committed now. */
+export async function refusePasswordAttempt(
+  q: Queryable,
+  throttle: PasswordThrottle,
   now: Date,
-): never {
-  const address = checkWindowedCounter(before.address, addressLimit, now);
-  const account = chargeWindowedCounter(before.account, accountLimit, now);
+): Promise<never> {
+  const rows = await q
+    .select()
+    .from(passwordThrottles)
+    .where(inArray(passwordThrottles.key, [throttle.accountKey, throttle.addressKey ?? throttle.accountKey]));
+  const counter = (key: string | null) =>
+    rows.find((row) => row.key === key) ?? { count: 0, windowStartedAt: null };
+  const address = checkWindowedCounter(counter(throttle.addressKey), addressLimit, now);
+  const account = chargeWindowedCounter(counter(throttle.accountKey), accountLimit, now);
   const retryAfterSeconds = !address.ok
     ? address.retryAfterSeconds
     : !account.ok
