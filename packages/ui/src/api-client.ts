@@ -1,0 +1,49 @@
+import type { AppType } from "@cloud2fa/api";
+import { hc } from "hono/client";
+import { expectOk } from "./errors.js";
+import type { MemberPatch, TeamClient } from "./team-page.js";
+import type { TwoFactorClient } from "./two-factor-settings.js";
+
+// The one client of the API, typed from the API's own routes; the session is an HttpOnly cookie.
+export const api = hc<AppType>(window.location.origin).api;
+
+export const loadMe = () => expectOk(api.me.$get());
+
+export const twoFactorClient: TwoFactorClient = {
+  startSetup: (method, password) =>
+    expectOk(api.me["two-factor"].setup.$post({ json: { method, password } })),
+  confirmSetup: async (code) => {
+    await expectOk(api.me["two-factor"].setup.confirm.$post({ json: { code } }));
+  },
+  sendActionCode: async () => {
+    await expectOk(api.me["two-factor"].code.$post());
+  },
+  removeOwn: async (code) => {
+    await expectOk(api.me["two-factor"].$delete({ json: { code } }));
+  },
+};
+
+const member = api.team.members[":id"];
+
+export const teamClient: TeamClient = {
+  list: async () => (await expectOk(api.team.members.$get())).members,
+  invite: async (input) => {
+    await expectOk(api.team.members.$post({ json: input }));
+  },
+  update: async (id: string, patch: MemberPatch) => {
+    await expectOk(member.$patch({ param: { id }, json: patch }));
+  },
+  remove: async (id) => {
+    await expectOk(member.$delete({ param: { id } }));
+  },
+  removeTwoFactor: async (id) => {
+    await expectOk(member["two-factor"].$delete({ param: { id } }));
+  },
+};
+
+export const auditClient = {
+  list: (cursor: string | undefined) =>
+    expectOk(api.team["audit-events"].$get({ query: cursor ? { cursor } : {} })),
+};
+
+export const signOut = () => expectOk(api.auth.logout.$post());
