@@ -10,6 +10,7 @@ import {
   type TestContext,
   totpNow,
   useTestApp,
+  verifyCode,
 } from "./test/harness.js";
 
 const context = useTestApp();
@@ -20,10 +21,6 @@ function rootLogin(ctx: TestContext, email: string) {
 
 function memberLogin(ctx: TestContext, accountId: string, email: string) {
   return call(ctx, "POST", "/api/auth/member/login", { body: { accountId, email, password: PASSWORD } });
-}
-
-function verify(ctx: TestContext, challengeId: string, code: string) {
-  return call(ctx, "POST", `/api/auth/challenges/${challengeId}/verify`, { body: { code } });
 }
 
 async function meStatus(ctx: TestContext, cookie: string | undefined): Promise<number> {
@@ -68,7 +65,7 @@ describe("S5 sessions", () => {
     context.clock.advance(30);
     const login = await rootLogin(context, root.email);
     expect(login.headers.get("set-cookie")).toBeNull();
-    const verified = await verify(context, login.body.challengeId, totpNow(context, secret));
+    const verified = await verifyCode(context, login.body.challengeId, totpNow(context, secret));
     expect(verified.status).toBe(200);
     const attributes = (verified.headers.get("set-cookie") ?? "")
       .split(";")
@@ -112,7 +109,7 @@ describe("S5 sessions", () => {
     expect(team.status).toBe(401);
 
     context.clock.advance(30);
-    const verified = await verify(context, challengeId, totpNow(context, secret));
+    const verified = await verifyCode(context, challengeId, totpNow(context, secret));
     expect(verified.status).toBe(200);
     const members = await call(context, "GET", "/api/team/members", { cookie: verified.cookie });
     expect(members.body.members).toEqual([]);
@@ -161,7 +158,7 @@ describe("S5 sessions", () => {
     });
     expect(removed.status).toBe(204);
     expect(await meStatus(context, cookie)).toBe(401);
-    const late = await verify(context, challengeId, totpNow(context, secret));
+    const late = await verifyCode(context, challengeId, totpNow(context, secret));
     expect(late.status).toBe(410);
     expect(late.cookie).toBeUndefined();
     expect(await meStatus(context, root.cookie)).toBe(200);
@@ -175,7 +172,7 @@ describe("S5 sessions", () => {
     });
     expect(disabled.status).toBe(200);
     expect(await meStatus(context, cookie)).toBe(401);
-    const late = await verify(context, challengeId, totpNow(context, secret));
+    const late = await verifyCode(context, challengeId, totpNow(context, secret));
     expect(late.status).not.toBe(200);
     expect(late.cookie).toBeUndefined();
 
@@ -185,7 +182,7 @@ describe("S5 sessions", () => {
     });
     expect(enabled.status).toBe(200);
     expect(await meStatus(context, cookie)).toBe(401);
-    const afterReactivation = await verify(context, challengeId, totpNow(context, secret));
+    const afterReactivation = await verifyCode(context, challengeId, totpNow(context, secret));
     expect(afterReactivation.status).toBe(410);
   });
 
@@ -195,7 +192,7 @@ describe("S5 sessions", () => {
     const deleted = await call(context, "DELETE", `/api/team/members/${member.id}`, { cookie: root.cookie });
     expect(deleted.status).toBe(204);
     expect(await meStatus(context, cookie)).toBe(401);
-    const late = await verify(context, challengeId, totpNow(context, secret));
+    const late = await verifyCode(context, challengeId, totpNow(context, secret));
     expect(late.status).toBe(410);
     expect(late.cookie).toBeUndefined();
   });

@@ -7,23 +7,15 @@ import {
   codeFrom,
   createRoot,
   enableTotp,
+  openChallenge,
   PASSWORD,
   type TestContext,
   totpNow,
   useTestApp,
+  verifyCode,
 } from "./test/harness.js";
 
 const context = useTestApp();
-
-async function openChallenge(ctx: TestContext, email: string): Promise<string> {
-  const login = await call(ctx, "POST", "/api/auth/root/login", { body: { email, password: PASSWORD } });
-  expect(login.body.status).toBe("two_factor_required");
-  return login.body.challengeId as string;
-}
-
-function verify(ctx: TestContext, challengeId: string, code: string) {
-  return call(ctx, "POST", `/api/auth/challenges/${challengeId}/verify`, { body: { code } });
-}
 
 /** A six-digit code that is none of the codes the server accepts right now (steps T−1, T, T+1). */
 function wrongTotp(ctx: TestContext, secret: string): string {
@@ -88,14 +80,14 @@ describe("S3 brute force on second-factor codes", () => {
     const root = await rootWithTotp(context);
     const challengeId = await openChallenge(context, root.email);
     for (let index = 0; index < 5; index++) {
-      await expectInvalid(verify(context, challengeId, wrongTotp(context, root.secret)));
+      await expectInvalid(verifyCode(context, challengeId, wrongTotp(context, root.secret)));
     }
-    const right = await verify(context, challengeId, totpNow(context, root.secret));
+    const right = await verifyCode(context, challengeId, totpNow(context, root.secret));
     expect(right.status).toBe(410);
     expect(right.body.error.code).toBe("CHALLENGE_EXPIRED");
     expect(right.cookie).toBeUndefined();
 
-    const fresh = await verify(
+    const fresh = await verifyCode(
       context,
       await openChallenge(context, root.email),
       totpNow(context, root.secret),
@@ -108,21 +100,21 @@ describe("S3 brute force on second-factor codes", () => {
     for (let challenge = 0; challenge < 2; challenge++) {
       const challengeId = await openChallenge(context, root.email);
       for (let index = 0; index < 5; index++) {
-        await expectInvalid(verify(context, challengeId, wrongTotp(context, root.secret)));
+        await expectInvalid(verifyCode(context, challengeId, wrongTotp(context, root.secret)));
       }
     }
     expect(await auditCount(context, root.id, "two_factor.locked")).toBe(1);
 
     const third = await openChallenge(context, root.email);
-    expect(await expectLocked(verify(context, third, totpNow(context, root.secret)))).toBe(15 * 60);
-    await expectLocked(verify(context, third, wrongTotp(context, root.secret)));
+    expect(await expectLocked(verifyCode(context, third, totpNow(context, root.secret)))).toBe(15 * 60);
+    await expectLocked(verifyCode(context, third, wrongTotp(context, root.secret)));
 
     context.clock.advance(14 * 60);
     const stillLocked = await openChallenge(context, root.email);
-    expect(await expectLocked(verify(context, stillLocked, totpNow(context, root.secret)))).toBe(60);
+    expect(await expectLocked(verifyCode(context, stillLocked, totpNow(context, root.secret)))).toBe(60);
 
     context.clock.advance(60);
-    const unlocked = await verify(context, stillLocked, totpNow(context, root.secret));
+    const unlocked = await verifyCode(context, stillLocked, totpNow(context, root.secret));
     expect(unlocked.status).toBe(200);
     expect(unlocked.cookie).toBeDefined();
   });
@@ -132,7 +124,9 @@ describe("S3 brute force on second-factor codes", () => {
     const challengeId = await openChallenge(context, root.email);
     const wrong = wrongTotp(context, root.secret);
 
-    const answers = await Promise.all(Array.from({ length: 50 }, () => verify(context, challengeId, wrong)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => verifyCode(context, challengeId, wrong)),
+    );
 
     expect(answers.filter((answer) => answer.status === 400)).toHaveLength(5);
     for (const answer of answers.filter((entry) => entry.status !== 400)) {
@@ -179,10 +173,10 @@ describe("S3 brute force on second-factor codes", () => {
     }
     const challengeId = await openChallenge(context, root.email);
     for (let index = 0; index < 5; index++) {
-      await expectInvalid(verify(context, challengeId, wrongTotp(context, root.secret)));
+      await expectInvalid(verifyCode(context, challengeId, wrongTotp(context, root.secret)));
     }
     await expectLocked(
-      verify(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
+      verifyCode(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
     );
     await expectLocked(
       call(context, "DELETE", "/api/me/two-factor", {
@@ -198,7 +192,7 @@ describe("S3 brute force on second-factor codes", () => {
     const malformed = ["12345", "12 345", "abcdef", "1234567", " 123456", "１２３４５６", ""];
     for (let round = 0; round < 2; round++) {
       for (const code of malformed) {
-        const answer = await verify(context, challengeId, code);
+        const answer = await verifyCode(context, challengeId, code);
         expect(answer.status).toBe(400);
         expect(answer.body.error.code).toBe("VALIDATION_FAILED");
       }
@@ -210,7 +204,7 @@ describe("S3 brute force on second-factor codes", () => {
     expect(numeric.body.error.code).toBe("VALIDATION_FAILED");
     expect(await auditCount(context, root.id, "two_factor.code_rejected")).toBe(0);
 
-    const right = await verify(context, challengeId, totpNow(context, root.secret));
+    const right = await verifyCode(context, challengeId, totpNow(context, root.secret));
     expect(right.status).toBe(200);
   });
 
@@ -218,14 +212,14 @@ describe("S3 brute force on second-factor codes", () => {
     const root = await rootWithTotp(context);
     const first = await openChallenge(context, root.email);
     for (let index = 0; index < 5; index++) {
-      await expectInvalid(verify(context, first, wrongTotp(context, root.secret)));
+      await expectInvalid(verifyCode(context, first, wrongTotp(context, root.secret)));
     }
     const second = await openChallenge(context, root.email);
     for (let index = 0; index < 5; index++) {
-      await expectInvalid(verify(context, second, wrongTotp(context, root.secret)));
+      await expectInvalid(verifyCode(context, second, wrongTotp(context, root.secret)));
     }
     await expectLocked(
-      verify(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
+      verifyCode(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
     );
   });
 
@@ -248,27 +242,27 @@ describe("S3 brute force on second-factor codes", () => {
     const first = await openChallenge(context, root.email);
     const firstCode = codeFrom((await nextMail(context, root.email, seen)).text);
     for (let index = 0; index < 4; index++) {
-      await expectInvalid(verify(context, first, otherCode(firstCode)));
+      await expectInvalid(verifyCode(context, first, otherCode(firstCode)));
     }
     context.clock.advance(60);
     seen = mailCount(context, root.email);
     expect((await call(context, "POST", `/api/auth/challenges/${first}/resend`)).status).toBe(202);
     const resentCode = codeFrom((await nextMail(context, root.email, seen)).text);
-    await expectInvalid(verify(context, first, otherCode(resentCode)));
+    await expectInvalid(verifyCode(context, first, otherCode(resentCode)));
 
     context.clock.advance(60);
     seen = mailCount(context, root.email);
     const second = await openChallenge(context, root.email);
     const secondCode = codeFrom((await nextMail(context, root.email, seen)).text);
     for (let index = 0; index < 5; index++) {
-      await expectInvalid(verify(context, second, otherCode(secondCode)));
+      await expectInvalid(verifyCode(context, second, otherCode(secondCode)));
     }
 
     context.clock.advance(60);
     seen = mailCount(context, root.email);
     const third = await openChallenge(context, root.email);
     const thirdCode = codeFrom((await nextMail(context, root.email, seen)).text);
-    await expectLocked(verify(context, third, thirdCode));
+    await expectLocked(verifyCode(context, third, thirdCode));
   });
 
   it("S3: a successful code resets the count", async () => {
@@ -276,13 +270,13 @@ describe("S3 brute force on second-factor codes", () => {
     for (let round = 0; round < 3; round++) {
       const dead = await openChallenge(context, root.email);
       for (let index = 0; index < 5; index++) {
-        await expectInvalid(verify(context, dead, wrongTotp(context, root.secret)));
+        await expectInvalid(verifyCode(context, dead, wrongTotp(context, root.secret)));
       }
       const challengeId = await openChallenge(context, root.email);
       for (let index = 0; index < 4; index++) {
-        await expectInvalid(verify(context, challengeId, wrongTotp(context, root.secret)));
+        await expectInvalid(verifyCode(context, challengeId, wrongTotp(context, root.secret)));
       }
-      const right = await verify(context, challengeId, totpNow(context, root.secret));
+      const right = await verifyCode(context, challengeId, totpNow(context, root.secret));
       expect(right.status).toBe(200);
       context.clock.advance(30);
     }
@@ -293,10 +287,10 @@ describe("S3 brute force on second-factor codes", () => {
     const early = await openChallenge(context, root.email);
     const late = await openChallenge(context, root.email);
     context.clock.advance(10 * 60 - 1);
-    expect((await verify(context, early, totpNow(context, root.secret))).status).toBe(200);
+    expect((await verifyCode(context, early, totpNow(context, root.secret))).status).toBe(200);
 
     context.clock.advance(31);
-    const expired = await verify(context, late, totpNow(context, root.secret));
+    const expired = await verifyCode(context, late, totpNow(context, root.secret));
     expect(expired.status).toBe(410);
     expect(expired.body.error.code).toBe("CHALLENGE_EXPIRED");
     expect(expired.cookie).toBeUndefined();
@@ -309,7 +303,7 @@ describe("S3 brute force on second-factor codes", () => {
 
     const answers = await Promise.all(
       challengeIds.flatMap((challengeId) =>
-        Array.from({ length: 5 }, () => verify(context, challengeId, wrong)),
+        Array.from({ length: 5 }, () => verifyCode(context, challengeId, wrong)),
       ),
     );
 
@@ -317,7 +311,7 @@ describe("S3 brute force on second-factor codes", () => {
     for (const answer of answers.filter((entry) => entry.status !== 400)) expect(answer.status).toBe(429);
     expect(await auditCount(context, root.id, "two_factor.code_rejected")).toBe(10);
     await expectLocked(
-      verify(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
+      verifyCode(context, await openChallenge(context, root.email), totpNow(context, root.secret)),
     );
   });
 });

@@ -5,23 +5,14 @@ import {
   call,
   createRoot,
   enableTotp,
-  PASSWORD,
+  openChallenge,
   type TestContext,
   totpNow,
   useTestApp,
+  verifyCode,
 } from "./test/harness.js";
 
 const context = useTestApp();
-
-async function openChallenge(ctx: TestContext, email: string): Promise<string> {
-  const login = await call(ctx, "POST", "/api/auth/root/login", { body: { email, password: PASSWORD } });
-  expect(login.body).toMatchObject({ status: "two_factor_required", method: "totp" });
-  return login.body.challengeId as string;
-}
-
-function verify(ctx: TestContext, challengeId: string, code: string) {
-  return call(ctx, "POST", `/api/auth/challenges/${challengeId}/verify`, { body: { code } });
-}
 
 async function liveSessionCount(ctx: TestContext, userId: string): Promise<number> {
   const [row] = await ctx.database.db
@@ -43,11 +34,11 @@ describe("S2 no replay of TOTP codes", () => {
     context.clock.advance(30);
     const code = totpNow(context, root.secret);
 
-    const first = await verify(context, await openChallenge(context, root.email), code);
+    const first = await verifyCode(context, await openChallenge(context, root.email), code);
     expect(first.status).toBe(200);
     expect(first.cookie).toBeDefined();
 
-    const replay = await verify(context, await openChallenge(context, root.email), code);
+    const replay = await verifyCode(context, await openChallenge(context, root.email), code);
     expect(replay.status).toBe(400);
     expect(replay.body.error.code).toBe("INVALID_CODE");
     expect(replay.cookie).toBeUndefined();
@@ -57,7 +48,7 @@ describe("S2 no replay of TOTP codes", () => {
     const root = await rootWithTotp(context);
     context.clock.advance(30);
     // Accept the step T+1 (inside the window): steps T and T+1 are then both used up.
-    const ahead = await verify(
+    const ahead = await verifyCode(
       context,
       await openChallenge(context, root.email),
       totpNow(context, root.secret, 1),
@@ -65,20 +56,20 @@ describe("S2 no replay of TOTP codes", () => {
     expect(ahead.status).toBe(200);
 
     const challengeId = await openChallenge(context, root.email);
-    const current = await verify(context, challengeId, totpNow(context, root.secret, 0));
+    const current = await verifyCode(context, challengeId, totpNow(context, root.secret, 0));
     expect(current.status).toBe(400);
     expect(current.body.error.code).toBe("INVALID_CODE");
-    const previous = await verify(context, challengeId, totpNow(context, root.secret, -1));
+    const previous = await verifyCode(context, challengeId, totpNow(context, root.secret, -1));
     expect(previous.status).toBe(400);
     expect(previous.body.error.code).toBe("INVALID_CODE");
 
     context.clock.advance(30);
-    const sameStepLater = await verify(context, challengeId, totpNow(context, root.secret, 0));
+    const sameStepLater = await verifyCode(context, challengeId, totpNow(context, root.secret, 0));
     expect(sameStepLater.status).toBe(400);
     expect(sameStepLater.body.error.code).toBe("INVALID_CODE");
 
     context.clock.advance(30);
-    const next = await verify(context, challengeId, totpNow(context, root.secret, 0));
+    const next = await verifyCode(context, challengeId, totpNow(context, root.secret, 0));
     expect(next.status).toBe(200);
   });
 
@@ -86,14 +77,14 @@ describe("S2 no replay of TOTP codes", () => {
     const root = await rootWithTotp(context);
     const challengeId = await openChallenge(context, root.email);
 
-    const confirmingCode = await verify(context, challengeId, totpNow(context, root.secret, 0));
+    const confirmingCode = await verifyCode(context, challengeId, totpNow(context, root.secret, 0));
     expect(confirmingCode.status).toBe(400);
     expect(confirmingCode.body.error.code).toBe("INVALID_CODE");
-    const earlier = await verify(context, challengeId, totpNow(context, root.secret, -1));
+    const earlier = await verifyCode(context, challengeId, totpNow(context, root.secret, -1));
     expect(earlier.status).toBe(400);
     expect(earlier.body.error.code).toBe("INVALID_CODE");
 
-    const later = await verify(context, challengeId, totpNow(context, root.secret, 1));
+    const later = await verifyCode(context, challengeId, totpNow(context, root.secret, 1));
     expect(later.status).toBe(200);
   });
 
@@ -104,7 +95,9 @@ describe("S2 no replay of TOTP codes", () => {
     const code = totpNow(context, root.secret);
     const before = await liveSessionCount(context, root.id);
 
-    const answers = await Promise.all(Array.from({ length: 20 }, () => verify(context, challengeId, code)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => verifyCode(context, challengeId, code)),
+    );
 
     const successes = answers.filter((answer) => answer.status === 200);
     expect(successes).toHaveLength(1);
@@ -124,7 +117,9 @@ describe("S2 no replay of TOTP codes", () => {
     const code = totpNow(context, root.secret);
     const before = await liveSessionCount(context, root.id);
 
-    const answers = await Promise.all(challengeIds.map((challengeId) => verify(context, challengeId, code)));
+    const answers = await Promise.all(
+      challengeIds.map((challengeId) => verifyCode(context, challengeId, code)),
+    );
 
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(answers.filter((answer) => answer.cookie !== undefined)).toHaveLength(1);
@@ -137,7 +132,7 @@ describe("S2 no replay of TOTP codes", () => {
     const root = await rootWithTotp(context);
     context.clock.advance(30);
     const code = totpNow(context, root.secret);
-    const signedIn = await verify(context, await openChallenge(context, root.email), code);
+    const signedIn = await verifyCode(context, await openChallenge(context, root.email), code);
     expect(signedIn.status).toBe(200);
 
     const removal = await call(context, "DELETE", "/api/me/two-factor", {

@@ -215,3 +215,15 @@ export async function enableTotp(context: TestContext, cookie: string): Promise<
 export function totpNow(context: TestContext, secret: string, offsetInSteps = 0): string {
   return generateTotpCode({ secret, at: new Date(context.clock.now().getTime() + offsetInSteps * 30_000) });
 }
+
+export function verifyCode(context: TestContext, challengeId: string, code: string) {
+  return call(context, "POST", `/api/auth/challenges/${challengeId}/verify`, { body: { code } });
+}
+
+/** A root sign-in that must stop at the second factor; returns the challenge id. */
+export async function openChallenge(context: TestContext, email: string): Promise<string> {
+  const login = await call(context, "POST", "/api/auth/root/login", { body: { email, password: PASSWORD } });
+  if (login.body?.status !== "two_factor_required")
+    throw new Error(`no challenge: ${JSON.stringify(login.body)}`);
+  return login.body.challengeId as string;
+}
