@@ -47,3 +47,15 @@ export const auditClient = {
 };
 
 export const signOut = () => expectOk(api.auth.logout.$post());
+
+const challenge = api.auth.challenges[":challengeId"];
+
+/** The code step of a sign-in, the same for root users and members. */
+export const challengeClient = {
+  verify: async (challengeId: string, code: string) => {
+    await expectOk(challenge.verify.$post({ param: { challengeId }, json: { code } }));
+  },
+  resend: async (challengeId: string) => {
+    await expectOk(challenge.resend.$post({ param: { challengeId } }));
+  },
+};

@@ -1,6 +1,6 @@
 import { expectOk, SignInPage } from "@cloud2fa/ui";
 import { A, useNavigate } from "@solidjs/router";
-import { api } from "../api.js";
+import { api, challengeClient } from "../api.js";
 import { refreshMe } from "../session.js";
 
 export function SignInRoute() {
@@ -9,14 +9,8 @@ export function SignInRoute() {
     <SignInPage
       title="Sign in to the Cloud Console"
       signIn={({ email, password }) => expectOk(api.auth.root.login.$post({ json: { email, password } }))}
-      verify={async (challengeId, code) => {
-        await expectOk(
-          api.auth.challenges[":challengeId"].verify.$post({ param: { challengeId }, json: { code } }),
-        );
-      }}
-      resend={async (challengeId) => {
-        await expectOk(api.auth.challenges[":challengeId"].resend.$post({ param: { challengeId } }));
-      }}
+      verify={challengeClient.verify}
+      resend={challengeClient.resend}
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");

@@ -1,6 +1,6 @@
 import { expectOk, SignInPage } from "@cloud2fa/ui";
 import { useNavigate, useSearchParams } from "@solidjs/router";
-import { api } from "../api.js";
+import { api, challengeClient } from "../api.js";
 import { refreshMe } from "../session.js";
 
 export function SignInRoute() {
@@ -11,14 +11,8 @@ export function SignInRoute() {
       title="Team Member Sign-in"
       accountId={typeof params.accountId === "string" ? params.accountId : ""}
       signIn={(input) => expectOk(api.auth.member.login.$post({ json: input }))}
-      verify={async (challengeId, code) => {
-        await expectOk(
-          api.auth.challenges[":challengeId"].verify.$post({ param: { challengeId }, json: { code } }),
-        );
-      }}
-      resend={async (challengeId) => {
-        await expectOk(api.auth.challenges[":challengeId"].resend.$post({ param: { challengeId } }));
-      }}
+      verify={challengeClient.verify}
+      resend={challengeClient.resend}
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");
