@@ -28,6 +28,11 @@ export const MAX_PASSWORD_FAILURES_PER_ACCOUNT = 10;
 export const MAX_PASSWORD_FAILURES_PER_ADDRESS = 50;
 export const PASSWORD_FAILURE_WINDOW_IN_SECONDS = 15 * 60;
 
+/** Sign-ups mail whatever address they are given: bounded per email and per client address. */
+export const MAX_SIGN_UPS_PER_EMAIL = 3;
+export const MAX_SIGN_UPS_PER_ADDRESS = 50;
+export const SIGN_UP_WINDOW_IN_SECONDS = 60 * 60;
+
 export const EMAIL_VERIFICATION_TTL_IN_SECONDS = 24 * 60 * 60;
 export const INVITATION_TTL_IN_SECONDS = 7 * 24 * 60 * 60;
 

@@ -1,4 +1,10 @@
-import { addSeconds, EMAIL_VERIFICATION_TTL_IN_SECONDS } from "@cloud2fa/domain";
+import {
+  addSeconds,
+  EMAIL_VERIFICATION_TTL_IN_SECONDS,
+  MAX_SIGN_UPS_PER_ADDRESS,
+  MAX_SIGN_UPS_PER_EMAIL,
+  SIGN_UP_WINDOW_IN_SECONDS,
+} from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
@@ -6,17 +12,35 @@ import { accounts, oneTimeTokens, users } from "../../db/schema/index.js";
 import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js";
 import { recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
+import { chargeThrottleKeys } from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
 import { normalizeEmail } from "../users.js";
 
 /**
  * S6: the same answer whether or not the address is taken, after the same argon2 work. A taken,
- * unverified address gets a fresh verification link; a verified one a note to its owner.
+ * unverified address gets a fresh verification link; a verified one a note to its owner. Sign-ups
+ * mail whatever address they are given, so they are bounded per email and per client address.
  */
 export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: string; password: string }>) {
   const now = deps.clock.now();
   const email = input.email.trim();
   const emailNormalized = normalizeEmail(email);
+  const windowInSeconds = SIGN_UP_WINDOW_IN_SECONDS;
+  await chargeThrottleKeys(
+    deps.db,
+    [
+      { key: `sign-up:email:${emailNormalized}`, limit: { limit: MAX_SIGN_UPS_PER_EMAIL, windowInSeconds } },
+      ...(meta.clientAddress
+        ? [
+            {
+              key: `sign-up:address:${meta.clientAddress}`,
+              limit: { limit: MAX_SIGN_UPS_PER_ADDRESS, windowInSeconds },
+            },
+          ]
+        : []),
+    ],
+    now,
+  );
   const passwordHash = await hashPassword(input.password);
   const outcome = await deps.db.transaction(async (tx) => {
     const [existing] = await tx

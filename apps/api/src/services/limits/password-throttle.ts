@@ -7,8 +7,8 @@ import {
   PASSWORD_FAILURE_WINDOW_IN_SECONDS,
   type WindowLimit,
 } from "@cloud2fa/domain";
-import { inArray, type SQL, sql } from "drizzle-orm";
-import type { Queryable } from "../../db/connect.js";
+import { eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type Queryable, queryRows } from "../../db/connect.js";
 import { passwordThrottles } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 
@@ -103,4 +103,27 @@ export async function recordPasswordFailure(
 /** After a right password: the reservation is given back. */
 export function refundPasswordAttemptStatement(throttle: PasswordThrottle): SQL {
   return sql`update password_throttles set count = greatest(count - 1, 0) where key = ${throttle.accountKey}`;
+}
+
+/**
+ * Charge each key in turn (one guarded upsert each); the first that is full answers 429 with the
+ * Retry-After the domain gives for it as committed now. Used where no refund follows (sign-up).
+ */
+export async function chargeThrottleKeys(
+  q: Queryable,
+  entries: readonly { key: string; limit: WindowLimit }[],
+  now: Date,
+): Promise<void> {
+  for (const { key, limit } of entries) {
+    const [charged] = await queryRows(
+      q,
+      sql`with charged as (${chargeThrottleStatement(key, limit, now)}) select 1 from charged`,
+    );
+    if (charged) continue;
+    const [row] = await q.select().from(passwordThrottles).where(eq(passwordThrottles.key, key));
+    const decision = chargeWindowedCounter(row ?? { count: 0, windowStartedAt: null }, limit, now);
+    throw new AppError("TOO_MANY_ATTEMPTS", {
+      retryAfterSeconds: decision.ok ? 1 : decision.retryAfterSeconds,
+    });
+  }
 }
