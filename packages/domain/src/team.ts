@@ -14,6 +14,9 @@ export const teamActions = [
 ] as const;
 export type TeamAction = (typeof teamActions)[number];
 
+/** The optional reason the root user gives when removing a member's 2FA (R9). */
+export const MAX_REMOVAL_REASON_LENGTH = 500;
+
 const administratorActions: readonly TeamAction[] = teamActions.filter(
   (action) => action !== "removeTwoFactor", // R5
 );

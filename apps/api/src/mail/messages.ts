@@ -47,12 +47,53 @@ export function emailCodeMessage(
 
 export function twoFactorChangedMessage(
   to: string,
-  input: { change: "enabled" | "removed"; subjectEmail: string; by: string; at: Date; isSubject: boolean },
+  input: {
+    change: "enabled" | "removed";
+    subjectEmail: string;
+    by: string;
+    at: Date;
+    isSubject: boolean;
+    reason?: string | undefined;
+  },
 ): MailMessage {
   const whose = input.isSubject ? "your account" : `the member account ${input.subjectEmail}`;
+  const reason = input.reason ? `\nReason given: ${input.reason}\n` : "";
   return {
     to,
     subject: `Two-factor authentication ${input.change} for ${input.isSubject ? "your account" : input.subjectEmail}`,
-    text: `Two-factor authentication was ${input.change} for ${whose} by ${input.by} at ${input.at.toISOString()}.\n\nIf this was not expected, the root user can remove the two-factor authentication from the Team page and the member can set it up again.\n`,
+    text: `Two-factor authentication was ${input.change} for ${whose} by ${input.by} at ${input.at.toISOString()}.\n${reason}\nIf this was not expected, the root user can remove the two-factor authentication from the Team page and the member can set it up again.\n`,
+  };
+}
+
+/** Who, when and from where: the facts a security notice gives, in the words of the mail. */
+export interface SecurityNotice {
+  subjectEmail: string;
+  isSubject: boolean;
+  at: Date;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+const whoseAccount = (notice: SecurityNotice) =>
+  notice.isSubject ? "your account" : `the member account ${notice.subjectEmail}`;
+const origin = (notice: SecurityNotice) =>
+  `Time: ${notice.at.toISOString()}\nClient address: ${notice.clientAddress ?? "unknown"}\nBrowser: ${notice.userAgent ?? "unknown"}\n`;
+
+export function codeEntryLockedMessage(
+  to: string,
+  notice: SecurityNotice & { lockedUntil: Date },
+): MailMessage {
+  return {
+    to,
+    subject: `Code entry locked for ${notice.isSubject ? "your account" : notice.subjectEmail}`,
+    text: `Too many wrong two-factor codes were entered for ${whoseAccount(notice)}, so code entry is locked until ${notice.lockedUntil.toISOString()}.\n\n${origin(notice)}\nIf this was not you, someone knows the password: change it.\n`,
+  };
+}
+
+export function failedSignInCodeMessage(to: string, notice: SecurityNotice): MailMessage {
+  return {
+    to,
+    subject: `Sign-in with a wrong code for ${notice.isSubject ? "your account" : notice.subjectEmail}`,
+    text: `Someone signed in to ${whoseAccount(notice)} with the right password, then entered a wrong two-factor code.\n\n${origin(notice)}\nIf this was not you, someone knows the password: change it.\n`,
   };
 }

@@ -2,6 +2,7 @@ import {
   MAX_EMAIL_LENGTH,
   MAX_PASSWORD_LENGTH,
   MAX_REMARK_LENGTH,
+  MAX_REMOVAL_REASON_LENGTH,
   MIN_PASSWORD_LENGTH,
   memberRoles,
 } from "@cloud2fa/domain";
@@ -90,8 +91,20 @@ export const AuditEvent = z
 
 export const Remark = z.string().max(MAX_REMARK_LENGTH);
 
+/** Why the root user removed a member's 2FA: mailed and kept in the audit event; blank means none. */
+export const RemovalReason = z
+  .string()
+  .trim()
+  .max(MAX_REMOVAL_REASON_LENGTH)
+  .openapi({ example: "Lost phone, confirmed by a call" });
+
 export function jsonBody<T extends z.ZodType>(schema: T) {
   return { required: true, content: { "application/json": { schema } } } as const;
+}
+
+/** A body that may be left out entirely (no Content-Type, no bytes); one that is sent is validated. */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { required: false, content: { "application/json": { schema } } } as const;
 }
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {

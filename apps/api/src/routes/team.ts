@@ -16,7 +16,9 @@ import {
   Member,
   MemberId,
   NewPassword,
+  optionalJsonBody,
   Remark,
+  RemovalReason,
   Role,
 } from "./schemas.js";
 
@@ -100,7 +102,12 @@ const removeTwoFactor = createRoute({
   security,
   middleware,
   summary: "Remove a member's 2FA: the root user only (R5, R9)",
-  request: { params: memberParams },
+  description:
+    "The body is optional: `{ reason }` (trimmed, at most 500 characters) is mailed to the member and the root user and kept in the `two_factor.removed` audit event.",
+  request: {
+    params: memberParams,
+    body: optionalJsonBody(z.strictObject({ reason: RemovalReason.optional() })),
+  },
   responses: { 204: { description: "Removed" }, ...notFound, ...errorResponses },
 });
 
@@ -162,7 +169,14 @@ export const teamRoutes = createRouter()
   })
   .openapi(removeTwoFactor, async (c) => {
     const memberId = c.req.valid("param").id;
-    await removeMemberTwoFactor({ deps: c.get("deps"), actor: actorOf(c), memberId, meta: c.get("meta") });
+    const { reason } = c.req.valid("json");
+    await removeMemberTwoFactor({
+      deps: c.get("deps"),
+      actor: actorOf(c),
+      memberId,
+      reason,
+      meta: c.get("meta"),
+    });
     return c.body(null, 204);
   })
   .openapi(audit, async (c) => {

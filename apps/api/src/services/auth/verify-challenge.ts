@@ -17,6 +17,7 @@ import {
   matchEmailCandidates,
   matchTotp,
 } from "../two-factor/codes.js";
+import { notifyCodeEntryLocked, notifyFailedSignInCode } from "../two-factor/notify-security.js";
 
 interface ChargedChallenge {
   userId: string;
@@ -31,12 +32,15 @@ interface ChargedChallenge {
   email: string;
   accountId: string;
   kind: "root" | "member";
+  rootEmail: string | null;
+  challengeAttemptCount: number;
   emailCodes: (Omit<EmailCodeCandidate, "expiresAt" | "consumedAt"> & { expiresAt: string })[];
 }
 
 /**
  * Round trip 1, one statement: charge the challenge (S3, at most 5 per challenge) and then the
- * user's budget (S3), and read what checking the code needs.
+ * user's budget (S3), and read what checking the code needs — and what a wrong code's notices need
+ * (the root user's address for a member, the challenge's attempt count), so they cost no round trip.
  */
 function chargeChallengeStatement(challengeId: string, now: Date): SQL {
   return sql`
@@ -44,7 +48,7 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
       update sign_in_challenges set attempt_count = attempt_count + 1
       where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
         and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
-      returning user_id, method
+      returning user_id, method, attempt_count
     ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})
     select challenge.user_id as "userId", challenge.method as "challengeMethod",
       budget.user_id is not null as "isCharged", budget.count::int as "count",
@@ -52,6 +56,9 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
       factor.method as "factorMethod", factor.secret_ciphertext as "sealedSecret",
       factor.last_accepted_step::text as "lastAcceptedStep",
       u.email, u.account_id as "accountId", u.kind,
+      case when u.kind = 'member' then (select r.email from users r
+        where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail",
+      challenge.attempt_count::int as "challengeAttemptCount",
       coalesce((select json_agg(json_build_object('id', c.id, 'keyId', c.key_id, 'codeHash', c.code_hash,
           'purpose', c.purpose, 'bindingId', c.binding_id, 'expiresAt', c.expires_at))
         from email_codes c where c.binding_id = ${challengeId} and c.consumed_at is null), '[]'::json) as "emailCodes"
@@ -169,13 +176,16 @@ export async function verifyChallenge({
     if (settled?.created === 1) return { token, userId: charged.userId };
   }
   const budget = toBudget(charged);
+  const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
   await recordAuditEvent(
     deps.db,
     deps,
     audit("two_factor.code_rejected", detail),
-    ...(isCodeEntryLocked(budget, now)
-      ? [audit("two_factor.locked", { lockedUntil: budget.lockedUntil?.toISOString() })]
-      : []),
+    ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
   );
+  // The answer is decided: the notices go out without holding it (sendMail logs its own failures).
+  const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
+  if (charged.challengeAttemptCount === 1) void notifyFailedSignInCode(deps, recipients, { at: now, meta });
+  if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { at: now, meta, lockedUntil });
   throw new AppError("INVALID_CODE");
 }

@@ -9,18 +9,24 @@ import type { RequestMeta } from "../context.js";
 import { notifyTwoFactorChange } from "../two-factor/notify-change.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 
-/** R5, R9: only the root user removes a member's 2FA; the member's sessions and challenges end (S5). */
+/**
+ * R5, R9: only the root user removes a member's 2FA; the member's sessions and challenges end (S5).
+ * The optional reason is kept in the audit event and mailed with the notice (R11).
+ */
 export async function removeMemberTwoFactor({
   deps,
   actor,
   memberId,
+  reason,
   meta,
 }: {
   deps: Deps;
   actor: User;
   memberId: string;
+  reason?: string | undefined;
   meta: RequestMeta;
 }): Promise<void> {
+  const givenReason = reason?.trim() || undefined;
   authorizeTeamAction(actor, "removeTwoFactor");
   const now = deps.clock.now();
   const { member, actorRow } = await deps.db.transaction(async (tx) => {
@@ -36,11 +42,17 @@ export async function removeMemberTwoFactor({
       actor: partyOf(actor),
       subject: partyOf(row),
       meta,
-      detail: { method: removed.method },
+      detail: { method: removed.method, ...(givenReason ? { reason: givenReason } : {}) },
     });
     const [actorRow] = await tx.select().from(users).where(eq(users.id, actor.id));
     return { member: row, actorRow };
   });
   if (actorRow)
-    await notifyTwoFactorChange(deps, { change: "removed", subject: member, actor: actorRow, at: now });
+    await notifyTwoFactorChange(deps, {
+      change: "removed",
+      subject: member,
+      actor: actorRow,
+      at: now,
+      reason: givenReason,
+    });
 }

@@ -7,6 +7,7 @@ import type { RequestMeta } from "../context.js";
 import { chargeUserCodeAttempt, resetUserCodeAttempts } from "../limits/code-attempts.js";
 import type { UserRow } from "../users.js";
 import { type CodeMatch, type CodeSource, matchCode } from "./codes.js";
+import { notifyCodeEntryLocked, recipientsOf } from "./notify-security.js";
 
 class SettleRefused extends Error {}
 
@@ -60,19 +61,24 @@ export async function attemptCode<T>(
       if (!(error instanceof SettleRefused)) throw error;
     }
   }
+  const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
   await deps.db.transaction(async (tx) => {
     await recordAuditEvent(tx, deps, {
       ...audit,
       type: "two_factor.code_rejected",
       detail: { purpose: input.purpose, method: source.kind },
     });
-    if (isCodeEntryLocked(budget, now)) {
+    if (lockedUntil) {
       await recordAuditEvent(tx, deps, {
         ...audit,
         type: "two_factor.locked",
-        detail: { lockedUntil: budget.lockedUntil?.toISOString() },
+        detail: { lockedUntil: lockedUntil.toISOString() },
       });
     }
   });
+  if (lockedUntil) {
+    const recipients = await recipientsOf(deps, subject);
+    void notifyCodeEntryLocked(deps, recipients, { at: now, meta: input.meta, lockedUntil });
+  }
   throw new AppError("INVALID_CODE");
 }

@@ -1,0 +1,50 @@
+import type { Deps } from "../../deps.js";
+import type { MailMessage } from "../../mail/mailer.js";
+import { codeEntryLockedMessage, failedSignInCodeMessage, type SecurityNotice } from "../../mail/messages.js";
+import type { RequestMeta } from "../context.js";
+import { sendMail } from "../mail.js";
+import { findRootOfAccount, type UserRow } from "../users.js";
+
+/** The user and, for a member, the root user of its account (null for a root user). */
+export interface NoticeRecipients {
+  subjectEmail: string;
+  rootEmail: string | null;
+}
+
+export async function recipientsOf(deps: Deps, subject: UserRow): Promise<NoticeRecipients> {
+  const root = subject.kind === "member" ? await findRootOfAccount(deps.db, subject.accountId) : null;
+  return { subjectEmail: subject.email, rootEmail: root?.email ?? null };
+}
+
+function toEveryone(
+  recipients: NoticeRecipients,
+  facts: { at: Date; meta: RequestMeta },
+  message: (to: string, notice: SecurityNotice) => MailMessage,
+): MailMessage[] {
+  const notice = { subjectEmail: recipients.subjectEmail, at: facts.at, ...facts.meta };
+  const messages = [message(recipients.subjectEmail, { ...notice, isSubject: true })];
+  if (recipients.rootEmail) messages.push(message(recipients.rootEmail, { ...notice, isSubject: false }));
+  return messages;
+}
+
+/** A wrong code locked code entry (S3): mailed once, by the attempt whose charge set the lock. */
+export function notifyCodeEntryLocked(
+  deps: Deps,
+  recipients: NoticeRecipients,
+  facts: { at: Date; meta: RequestMeta; lockedUntil: Date },
+): Promise<void> {
+  const { lockedUntil } = facts;
+  return sendMail(
+    deps,
+    ...toEveryone(recipients, facts, (to, notice) => codeEntryLockedMessage(to, { ...notice, lockedUntil })),
+  );
+}
+
+/** The password passed but the code did not: mailed on a challenge's first wrong code only. */
+export function notifyFailedSignInCode(
+  deps: Deps,
+  recipients: NoticeRecipients,
+  facts: { at: Date; meta: RequestMeta },
+): Promise<void> {
+  return sendMail(deps, ...toEveryone(recipients, facts, failedSignInCodeMessage));
+}
