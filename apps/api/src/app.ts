@@ -9,6 +9,7 @@ import { attachRequestContext } from "./http/authenticate.js";
 import { rejectCrossSiteRequests } from "./http/csrf.js";
 import type { AppEnv } from "./http/env.js";
 import { AppError, errorBody } from "./http/errors.js";
+import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
@@ -16,7 +17,11 @@ import { teamRoutes } from "./routes/team.js";
 
 /** The whole HTTP interface of SPEC §4 on injected deps: main.ts serves it, tests call app.request. */
 export function createApp(deps: Deps) {
-  const api = new OpenAPIHono<AppEnv>().route("/", authRoutes).route("/", meRoutes).route("/", teamRoutes);
+  const api = new OpenAPIHono<AppEnv>()
+    .route("/", authRoutes)
+    .route("/", meRoutes)
+    .route("/", teamRoutes)
+    .route("/", auditRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

@@ -66,6 +66,23 @@ const badCodes = ["12345", "1234567", "12 345", "abcdef", "١٢٣٤٥٦", "", " 
 const badEmails = ["not-an-email", "", "a@", `${"a".repeat(250)}@example.com`, "two@@example.com"];
 const badTokens = ["short", "", "a".repeat(129), "has spaces in the token here", "ü".repeat(20)];
 
+/** Bad filters of the audit trail, for the list and the CSV export. */
+const badAuditFilters = [
+  "member=abc",
+  "member=usr_aaaaaaaaaaaaaaaaaaaaaa",
+  "member=",
+  "type=two_factor.nope",
+  "type=two_factor.enabled&type=",
+  "type=",
+  "from=yesterday",
+  "from=2026-03-02",
+  "from=2026-13-01T00:00:00Z",
+  "to=2026-03-02T25:00:00Z",
+  "from=2026-03-02T10:00:00Z&to=2026-03-02T09:00:00Z",
+  "from=2026-03-02T09:00:00Z&from=2026-03-02T10:00:00Z",
+  "unknown=1",
+];
+
 /** SPEC §4, every endpoint. */
 const endpoints: Record<string, Endpoint> = {
   "POST /api/auth/root/signup": {
@@ -221,8 +238,17 @@ const endpoints: Record<string, Endpoint> = {
         "cursor=9999999999999999999",
         "cursor=",
         "limit=1&limit=2",
-        "unknown=1",
+        ...badAuditFilters,
       ].map((query) => `/api/team/audit-events?${query}`),
+  },
+  "GET /api/team/audit-events/export.csv": {
+    method: "GET",
+    path: () => "/api/team/audit-events/export.csv",
+    isSignedIn: true,
+    badPaths: () =>
+      ["cursor=1", "limit=10", ...badAuditFilters].map(
+        (query) => `/api/team/audit-events/export.csv?${query}`,
+      ),
   },
 };
 

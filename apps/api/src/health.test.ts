@@ -49,6 +49,7 @@ describe("health, readiness and the OpenAPI document", () => {
         "DELETE /api/team/members/{id}",
         "DELETE /api/team/members/{id}/two-factor",
         "GET /api/team/audit-events",
+        "GET /api/team/audit-events/export.csv",
       ].sort(),
     );
     const docs = await context.app.request("/api/docs");

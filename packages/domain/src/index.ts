@@ -1,4 +1,5 @@
 export * from "./attempts.js";
+export * from "./audit.js";
 export * from "./constants.js";
 export * from "./email-code.js";
 export * from "./entities.js";

@@ -1,14 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
-import { listAuditEvents } from "../services/audit/list-events.js";
 import { deleteMember } from "../services/team/delete-member.js";
 import { inviteMember } from "../services/team/invite-member.js";
 import { listMembers } from "../services/team/list-members.js";
 import { removeMemberTwoFactor } from "../services/team/remove-member-two-factor.js";
 import { updateMember } from "../services/team/update-member.js";
 import {
-  AuditEvent,
   Email,
   errorResponses,
   jsonBody,
@@ -111,28 +109,6 @@ const removeTwoFactor = createRoute({
   responses: { 204: { description: "Removed" }, ...notFound, ...errorResponses },
 });
 
-const audit = createRoute({
-  method: "get",
-  path: "/team/audit-events",
-  tags,
-  security,
-  middleware,
-  summary: "Audit events, newest first (root, administrators, auditors)",
-  request: {
-    query: z.strictObject({
-      cursor: z
-        .string()
-        .regex(/^[0-9]{1,18}$/)
-        .optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-    }),
-  },
-  responses: {
-    200: jsonResponse(z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }), "A page"),
-    ...errorResponses,
-  },
-});
-
 function actorOf(c: Parameters<typeof sessionOf>[0]) {
   return sessionOf(c).user;
 }
@@ -178,14 +154,4 @@ export const teamRoutes = createRouter()
       meta: c.get("meta"),
     });
     return c.body(null, 204);
-  })
-  .openapi(audit, async (c) => {
-    const { cursor, limit } = c.req.valid("query");
-    const page = await listAuditEvents({
-      deps: c.get("deps"),
-      actor: actorOf(c),
-      cursor: cursor === undefined ? undefined : Number(cursor),
-      limit,
-    });
-    return c.json(page, 200);
   });

@@ -133,7 +133,9 @@ export async function call(
   const match = /^([^=]+=[^;]*)/.exec(setCookie);
   return {
     status: response.status,
-    body: text ? JSON.parse(text) : null,
+    // JSON bodies parsed; any other (the CSV export) kept as text.
+    body:
+      text && /json/.test(response.headers.get("content-type") ?? "json") ? JSON.parse(text) : text || null,
     headers: response.headers,
     cookie: match && !match[1]?.endsWith("=") ? match[1] : undefined,
   };

@@ -1,7 +1,10 @@
 import { bigint, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { accounts } from "./users.js";
 
-/** S8: actor and subject are copied, so the trail outlives a deleted member. */
+/**
+ * S8: actor and subject are copied, so the trail outlives a deleted member. Append-only: a trigger
+ * (migration 0002) refuses UPDATE and DELETE of a row, and no code path writes anything but INSERT.
+ */
 export const auditEvents = pgTable(
   "audit_events",
   {
@@ -9,6 +12,7 @@ export const auditEvents = pgTable(
     id: text().notNull().unique(),
     accountId: text()
       .notNull()
+      // The product never deletes an account; were one deleted, the append-only trigger refuses the cascade.
       .references(() => accounts.id, { onDelete: "cascade" }),
     type: text().notNull(),
     actorId: text(),
@@ -22,5 +26,11 @@ export const auditEvents = pgTable(
     userAgent: text(),
     detail: jsonb().$type<Record<string, unknown>>().notNull(),
   },
-  (table) => [index("audit_events_account_seq_idx").on(table.accountId, table.seq)],
+  (table) => [
+    index("audit_events_account_seq_idx").on(table.accountId, table.seq),
+    // The trail's filters (member as subject or actor, action), each walked newest first like the list.
+    index("audit_events_account_subject_seq_idx").on(table.accountId, table.subjectId, table.seq),
+    index("audit_events_account_actor_seq_idx").on(table.accountId, table.actorId, table.seq),
+    index("audit_events_account_type_seq_idx").on(table.accountId, table.type, table.seq),
+  ],
 );

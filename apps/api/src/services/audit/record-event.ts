@@ -1,3 +1,4 @@
+import type { AuditEventType } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { createId } from "../../crypto/tokens.js";
 import type { Queryable } from "../../db/connect.js";
@@ -5,20 +6,7 @@ import { auditEvents } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import type { RequestMeta } from "../context.js";
 
-export type AuditEventType =
-  | "two_factor.setup_started"
-  | "two_factor.enabled"
-  | "two_factor.removed"
-  | "two_factor.code_accepted"
-  | "two_factor.code_rejected"
-  | "two_factor.locked"
-  | "member.invited"
-  | "member.activated"
-  | "member.status_changed"
-  | "member.roles_changed"
-  | "member.sso_changed"
-  | "member.deleted"
-  | "root.signed_up";
+export type { AuditEventType };
 
 interface Party {
   id: string;

@@ -1,0 +1,28 @@
+/** S8: the kinds of audit event, one list for the API (filters, validation) and the apps (the action filter). */
+export const auditEventTypes = [
+  "two_factor.setup_started",
+  "two_factor.enabled",
+  "two_factor.removed",
+  "two_factor.code_accepted",
+  "two_factor.code_rejected",
+  "two_factor.locked",
+  "member.invited",
+  "member.activated",
+  "member.status_changed",
+  "member.roles_changed",
+  "member.sso_changed",
+  "member.deleted",
+  "root.signed_up",
+] as const;
+export type AuditEventType = (typeof auditEventTypes)[number];
+
+/** The audit trail's filters: a member (as actor or subject), one or several actions, a time range [from, to). */
+export interface AuditFilter {
+  memberId?: string | undefined;
+  types?: readonly AuditEventType[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** At most this many rows in one CSV export, newest first. */
+export const AUDIT_EXPORT_MAX_ROWS = 10_000;
