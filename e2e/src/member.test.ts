@@ -69,9 +69,13 @@ describe.concurrent("team member journeys", () => {
       .getByRole("alertdialog")
       .getByText(`Remove two-factor authentication of ${member.email}?`)
       .waitFor();
+    await rootPage.getByRole("alertdialog").getByLabel("Reason").fill("Lost phone, confirmed by a call");
     await saveScreenshot(rootPage, "console-team-remove-2fa-confirm");
     await rootPage.getByRole("button", { name: `Remove 2FA of ${member.email}` }).click();
     await rootPage.getByText(`Two-factor authentication of ${member.email} removed.`).waitFor();
+    const notice = await harness.smtp.waitFor(member.email, /removed for your account/);
+    expect(notice.text).toContain("by root.removes@example.com");
+    expect(notice.text).toContain("Reason given: Lost phone, confirmed by a call");
     await expect(row.getByText("Off").isVisible()).resolves.toBe(true);
 
     await signInMember(page, member.email);

@@ -36,8 +36,8 @@ export const teamClient: TeamClient = {
   remove: async (id) => {
     await expectOk(member.$delete({ param: { id } }));
   },
-  removeTwoFactor: async (id) => {
-    await expectOk(member["two-factor"].$delete({ param: { id } }));
+  removeTwoFactor: async (id, reason) => {
+    await expectOk(member["two-factor"].$delete({ param: { id }, json: reason ? { reason } : {} }));
   },
 };
 

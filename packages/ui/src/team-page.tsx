@@ -1,6 +1,7 @@
 import {
   canChangeSso,
   describeError,
+  MAX_REMOVAL_REASON_LENGTH,
   type MemberRole,
   type MemberStatus,
   memberRoles,
@@ -32,10 +33,16 @@ export interface TeamClient {
   invite: (input: InviteInput) => Promise<void>;
   update: (id: string, patch: MemberPatch) => Promise<void>;
   remove: (id: string) => Promise<void>;
-  removeTwoFactor: (id: string) => Promise<void>;
+  removeTwoFactor: (id: string, reason: string) => Promise<void>;
 }
 
-type Confirmation = { text: string; action: string; run: () => Promise<void> };
+/** `asksReason`: the confirmation offers an optional reason, handed to `run` (Remove 2FA). */
+type Confirmation = {
+  text: string;
+  action: string;
+  asksReason?: boolean;
+  run: (reason: string) => Promise<void>;
+};
 
 /** The Team page: what each actor may do comes from the domain's teamPermissions (R5 for Remove 2FA). */
 export function TeamPage(props: { actor: MeView; client: TeamClient }) {
@@ -49,6 +56,11 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   const [error, setError] = createSignal<unknown>(null);
   const [notice, setNotice] = createSignal("");
   const [confirmation, setConfirmation] = createSignal<Confirmation | null>(null);
+  const [reason, setReason] = createSignal("");
+  const askConfirmation = (pending: Confirmation) => {
+    setReason("");
+    setConfirmation(pending);
+  };
   const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
 
   const act = async (run: () => Promise<void>, done: string) => {
@@ -79,6 +91,18 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
           {(pending) => (
             <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
               <p id="confirm-text">{pending().text}</p>
+              <Show when={pending().asksReason}>
+                <div class="field">
+                  <label for="confirm-reason">Reason (optional, mailed to the member)</label>
+                  <input
+                    id="confirm-reason"
+                    type="text"
+                    maxLength={MAX_REMOVAL_REASON_LENGTH}
+                    value={reason()}
+                    onInput={(event) => setReason(event.currentTarget.value)}
+                  />
+                </div>
+              </Show>
               <div class="actions">
                 <button
                   type="button"
@@ -86,7 +110,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                   onClick={() => {
                     const { run } = pending();
                     setConfirmation(null);
-                    void run();
+                    void run(reason().trim());
                   }}
                 >
                   {pending().action}
@@ -230,12 +254,13 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               type="button"
                               class="danger"
                               onClick={() =>
-                                setConfirmation({
+                                askConfirmation({
                                   text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
                                   action: `Remove 2FA of ${member.email}`,
-                                  run: () =>
+                                  asksReason: true,
+                                  run: (reason) =>
                                     act(
-                                      () => props.client.removeTwoFactor(member.id),
+                                      () => props.client.removeTwoFactor(member.id, reason),
                                       `Two-factor authentication of ${member.email} removed.`,
                                     ),
                                 })
@@ -250,7 +275,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             type="button"
                             class="danger"
                             onClick={() =>
-                              setConfirmation({
+                              askConfirmation({
                                 text: `Delete ${member.email}? This is final.`,
                                 action: `Delete ${member.email}`,
                                 run: () =>
