@@ -1,5 +1,6 @@
 import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
+import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TwoFactorClient } from "./two-factor-settings.js";
@@ -41,9 +42,12 @@ export const teamClient: TeamClient = {
   },
 };
 
-export const auditClient = {
-  list: (cursor: string | undefined) =>
-    expectOk(api.team["audit-events"].$get({ query: cursor ? { cursor } : {} })),
+const auditEvents = api.team["audit-events"];
+
+export const auditClient: AuditClient = {
+  list: (query, cursor) => expectOk(auditEvents.$get({ query: cursor ? { ...query, cursor } : query })),
+  exportUrl: (query) => auditEvents["export.csv"].$url({ query }).toString(),
+  members: async () => (await expectOk(api.team.members.$get())).members,
 };
 
 export const signOut = () => expectOk(api.auth.logout.$post());
