@@ -14,6 +14,7 @@ import { authRoutes } from "./routes/auth.js";
 import { docsPage } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
 import { teamRoutes } from "./routes/team.js";
+import { teamSettingsRoutes } from "./routes/team-settings.js";
 
 /** The whole HTTP interface of SPEC §4 on injected deps: main.ts serves it, tests call app.request. */
 export function createApp(deps: Deps) {
@@ -21,6 +22,7 @@ export function createApp(deps: Deps) {
     .route("/", authRoutes)
     .route("/", meRoutes)
     .route("/", teamRoutes)
+    .route("/", teamSettingsRoutes)
     .route("/", auditRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {

@@ -63,6 +63,15 @@ const badChallengeIds = () => [
   "chl_%27%3B%20drop%20table%20users%3B--aa",
 ];
 const badCodes = ["12345", "1234567", "12 345", "abcdef", "١٢٣٤٥٦", "", " 123456", 123456];
+const badRecoveryCodes = [
+  "abcd-efg0",
+  "abcd-efghj",
+  "abcd_efgh",
+  "",
+  "a".repeat(65),
+  "ａｂｃｄ-ｅｆｇｈ",
+  12345678,
+];
 const badEmails = ["not-an-email", "", "a@", `${"a".repeat(250)}@example.com`, "two@@example.com"];
 const badTokens = ["short", "", "a".repeat(129), "has spaces in the token here", "ü".repeat(20)];
 
@@ -126,6 +135,15 @@ const endpoints: Record<string, Endpoint> = {
     badValues: { code: badCodes },
     badPaths: () => badChallengeIds().map((id) => `/api/auth/challenges/${id}/verify`),
   },
+  "POST /api/auth/challenges/{challengeId}/recovery": {
+    method: "POST",
+    path: (scene) => `/api/auth/challenges/${scene.challengeId}/recovery`,
+    isSignedIn: false,
+    valid: () => ({ code: "abcd-efgh" }),
+    required: ["code"],
+    badValues: { code: badRecoveryCodes },
+    badPaths: () => badChallengeIds().map((id) => `/api/auth/challenges/${id}/recovery`),
+  },
   "POST /api/auth/challenges/{challengeId}/resend": {
     method: "POST",
     path: (scene) => `/api/auth/challenges/${scene.challengeId}/resend`,
@@ -171,6 +189,23 @@ const endpoints: Record<string, Endpoint> = {
     valid: () => ({ code: "123456" }),
     required: ["code"],
     badValues: { code: badCodes },
+  },
+  "POST /api/me/two-factor/recovery-codes": {
+    method: "POST",
+    path: () => "/api/me/two-factor/recovery-codes",
+    isSignedIn: true,
+    valid: () => ({ code: "123456" }),
+    required: ["code"],
+    badValues: { code: badCodes },
+  },
+  "GET /api/team/settings": { method: "GET", path: () => "/api/team/settings", isSignedIn: true },
+  "PATCH /api/team/settings": {
+    method: "PATCH",
+    path: () => "/api/team/settings",
+    isSignedIn: true,
+    valid: () => ({ allowMemberRecoveryCodes: true }),
+    required: ["allowMemberRecoveryCodes"],
+    badValues: { allowMemberRecoveryCodes: ["true", 1, null] },
   },
   "GET /api/team/members": { method: "GET", path: () => "/api/team/members", isSignedIn: true },
   "POST /api/team/members": {

@@ -5,6 +5,7 @@ export * from "./email-code.js";
 export * from "./entities.js";
 export * from "./errors.js";
 export * from "./policy.js";
+export * from "./recovery-codes.js";
 export * from "./session.js";
 export * from "./team.js";
 export * from "./time.js";

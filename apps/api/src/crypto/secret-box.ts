@@ -60,3 +60,13 @@ export function codeHashKey(ring: KeyRing, keyId?: string): { id: string; key: U
     key: new Uint8Array(hkdfSync("sha256", entry.key, new Uint8Array(0), "cloud2fa email codes", 32)),
   };
 }
+
+/** A key for hashing recovery codes, derived per key id apart from the email-code key. */
+export function recoveryCodeHashKey(ring: KeyRing, keyId?: string): { id: string; key: Uint8Array } | null {
+  const entry = keyId === undefined ? primaryKey(ring) : { id: keyId, key: findKey(ring, keyId) };
+  if (!entry.key) return null;
+  return {
+    id: entry.id,
+    key: new Uint8Array(hkdfSync("sha256", entry.key, new Uint8Array(0), "cloud2fa recovery codes", 32)),
+  };
+}

@@ -97,3 +97,14 @@ export function failedSignInCodeMessage(to: string, notice: SecurityNotice): Mai
     text: `Someone signed in to ${whoseAccount(notice)} with the right password, then entered a wrong two-factor code.\n\n${origin(notice)}\nIf this was not you, someone knows the password: change it.\n`,
   };
 }
+
+export function recoveryCodeUsedMessage(
+  to: string,
+  notice: SecurityNotice & { remaining: number },
+): MailMessage {
+  return {
+    to,
+    subject: `Recovery code used for ${notice.isSubject ? "your account" : notice.subjectEmail}`,
+    text: `A recovery code was used to sign in to ${whoseAccount(notice)}. ${notice.remaining} unused recovery codes are left; two-factor authentication stays on.\n\n${origin(notice)}\nIf this was not you, someone has the password and a recovery code: change the password and make new recovery codes.\n`,
+  };
+}

@@ -6,6 +6,7 @@ import { activateMember } from "../services/accounts/activate-member.js";
 import { signUpRoot } from "../services/accounts/sign-up.js";
 import { verifyRootEmail } from "../services/accounts/verify-email.js";
 import { type LogInResult, logIn } from "../services/auth/log-in.js";
+import { recoverChallenge } from "../services/auth/recover-challenge.js";
 import { resendChallengeCode } from "../services/auth/resend-code.js";
 import { revokeSession } from "../services/auth/sessions.js";
 import { verifyChallenge } from "../services/auth/verify-challenge.js";
@@ -19,6 +20,7 @@ import {
   jsonResponse,
   NewPassword,
   Password,
+  RecoveryCode,
   SignInResult,
   Token,
 } from "./schemas.js";
@@ -70,6 +72,20 @@ const verify = createRoute({
   tags,
   summary: "Enter the second-factor code of a sign-in challenge",
   request: { params: challengeParams, body: jsonBody(z.strictObject({ code: Code })) },
+  responses: {
+    200: jsonResponse(SignInResult, "Signed in"),
+    410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
+    ...errorResponses,
+  },
+});
+
+const recover = createRoute({
+  method: "post",
+  path: "/auth/challenges/{challengeId}/recovery",
+  tags,
+  summary:
+    "Sign in with a single-use recovery code instead of the challenge's code (S3 charged; 2FA stays on)",
+  request: { params: challengeParams, body: jsonBody(z.strictObject({ code: RecoveryCode })) },
   responses: {
     200: jsonResponse(SignInResult, "Signed in"),
     410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
@@ -148,6 +164,13 @@ export const authRoutes = createRouter()
     const deps = c.get("deps");
     const input = { ...c.req.valid("param"), ...c.req.valid("json") };
     const result = await verifyChallenge({ deps, input, meta: c.get("meta") });
+    writeSessionCookie(c, deps.settings, result.token);
+    return c.json({ status: "authenticated" as const, userId: result.userId }, 200);
+  })
+  .openapi(recover, async (c) => {
+    const deps = c.get("deps");
+    const input = { ...c.req.valid("param"), ...c.req.valid("json") };
+    const result = await recoverChallenge({ deps, input, meta: c.get("meta") });
     writeSessionCookie(c, deps.settings, result.token);
     return c.json({ status: "authenticated" as const, userId: result.userId }, 200);
   })

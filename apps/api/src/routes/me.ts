@@ -2,11 +2,21 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
+import { regenerateRecoveryCodes } from "../services/two-factor/regenerate-recovery-codes.js";
 import { removeOwnTwoFactor } from "../services/two-factor/remove-own.js";
 import { sendActionCode } from "../services/two-factor/send-action-code.js";
 import { startSetup } from "../services/two-factor/start-setup.js";
 import { loadUser, twoFactorSummary } from "../services/users.js";
-import { Code, errorResponses, jsonBody, jsonResponse, Me, Method, Password } from "./schemas.js";
+import {
+  Code,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  Me,
+  Method,
+  Password,
+  RecoveryCodes,
+} from "./schemas.js";
 
 const tags = ["Own two-factor authentication"];
 const security = [{ session: [] }];
@@ -54,7 +64,10 @@ const confirm = createRoute({
   middleware: requireSession,
   request: { body: jsonBody(z.strictObject({ code: Code })) },
   responses: {
-    200: jsonResponse(z.object({ twoFactor: Me.shape.twoFactor }), "2FA enabled"),
+    200: jsonResponse(
+      z.object({ twoFactor: Me.shape.twoFactor, recoveryCodes: RecoveryCodes.optional() }),
+      "2FA enabled; the recovery codes (root user, or a member when the team allows them) appear here only",
+    ),
     ...errorResponses,
   },
 });
@@ -68,6 +81,20 @@ const actionCode = createRoute({
   middleware: requireSession,
   responses: {
     202: jsonResponse(z.object({ status: z.literal("accepted") }), "Mail sent"),
+    ...errorResponses,
+  },
+});
+
+const regenerate = createRoute({
+  method: "post",
+  path: "/me/two-factor/recovery-codes",
+  tags,
+  security,
+  summary: "A new set of recovery codes with a valid code; the old set stops working",
+  middleware: requireSession,
+  request: { body: jsonBody(z.strictObject({ code: Code })) },
+  responses: {
+    200: jsonResponse(z.object({ recoveryCodes: RecoveryCodes }), "New codes"),
     ...errorResponses,
   },
 });
@@ -108,9 +135,10 @@ export const meRoutes = createRouter()
     const auth = sessionOf(c);
     const deps = c.get("deps");
     const input = { userId: auth.user.id, sessionId: auth.sessionId, ...c.req.valid("json") };
-    await confirmSetup({ deps, input, meta: c.get("meta") });
+    const { recoveryCodes } = await confirmSetup({ deps, input, meta: c.get("meta") });
     const loaded = await loadUser(deps.db, { id: auth.user.id });
-    return c.json({ twoFactor: twoFactorSummary(loaded?.enabled) }, 200);
+    const twoFactor = twoFactorSummary(loaded?.enabled);
+    return c.json(recoveryCodes ? { twoFactor, recoveryCodes } : { twoFactor }, 200);
   })
   .openapi(actionCode, async (c) => {
     await sendActionCode({
@@ -119,6 +147,11 @@ export const meRoutes = createRouter()
       meta: c.get("meta"),
     });
     return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(regenerate, async (c) => {
+    const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };
+    const recoveryCodes = await regenerateRecoveryCodes({ deps: c.get("deps"), input, meta: c.get("meta") });
+    return c.json({ recoveryCodes }, 200);
   })
   .openapi(removeOwn, async (c) => {
     const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };

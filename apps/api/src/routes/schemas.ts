@@ -5,6 +5,7 @@ import {
   MAX_REMOVAL_REASON_LENGTH,
   MIN_PASSWORD_LENGTH,
   memberRoles,
+  normalizeRecoveryCode,
 } from "@cloud2fa/domain";
 import { z } from "@hono/zod-openapi";
 
@@ -17,6 +18,14 @@ export const Code = z
   .string()
   .regex(/^[0-9]{6}$/, "expected exactly six digits")
   .openapi({ example: "123456" });
+/** A recovery code: case, dashes and spaces are free; anything else is VALIDATION_FAILED and costs nothing. */
+export const RecoveryCode = z
+  .string()
+  .max(64)
+  .refine((value) => normalizeRecoveryCode(value) !== null, "expected a recovery code like abcd-efgh")
+  .transform((value) => normalizeRecoveryCode(value) ?? value)
+  .openapi({ type: "string", example: "abcd-efgh" });
+export const RecoveryCodes = z.array(z.string()).describe("Ten single-use recovery codes, shown only once");
 export const Token = z
   .string()
   .min(16)

@@ -73,3 +73,19 @@ export const passwordThrottles = pgTable("password_throttles", {
   count: integer().notNull().default(0),
   windowStartedAt: at(),
 });
+
+/** One row per unused or used recovery code; removing the 2FA removes them (the foreign key). */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => twoFactors.userId, { onDelete: "cascade" }),
+    keyId: text().notNull(),
+    codeHash: text().notNull(),
+    consumedAt: at(),
+    createdAt: at().notNull(),
+  },
+  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+);

@@ -5,6 +5,7 @@ const createdAt = () => timestamp({ withTimezone: true, mode: "date" }).notNull(
 
 export const accounts = pgTable("accounts", {
   id: text().primaryKey(),
+  allowMemberRecoveryCodes: boolean().notNull().default(false),
   createdAt: createdAt(),
 });
 

@@ -24,7 +24,7 @@ export async function attemptCode<T>(
     actor?: UserRow;
     code: string;
     meta: RequestMeta;
-    purpose: "sign_in" | "setup" | "removal";
+    purpose: "sign_in" | "setup" | "removal" | "recovery_codes";
     source: (tx: Tx) => Promise<CodeSource>;
     charge?: (tx: Tx) => Promise<void>;
     settle: (tx: Tx, match: CodeMatch) => Promise<T | null>;

@@ -9,6 +9,7 @@ import { loadUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
 import { consumeEmailCode } from "./codes.js";
 import { notifyTwoFactorChange } from "./notify-change.js";
+import { isRecoveryCodeHolder, issueRecoveryCodes } from "./recovery-codes.js";
 
 /**
  * R8: the setup becomes active only with a valid code of its method; the confirmed step becomes the
@@ -18,7 +19,9 @@ export async function confirmSetup({
   deps,
   input,
   meta,
-}: ServiceCall<{ userId: string; sessionId: string; code: string }>): Promise<void> {
+}: ServiceCall<{ userId: string; sessionId: string; code: string }>): Promise<{
+  recoveryCodes: string[] | null;
+}> {
   const now = deps.clock.now();
   const loaded = await loadUser(deps.db, { id: input.userId });
   if (!loaded) throw new AppError("UNAUTHENTICATED");
@@ -27,7 +30,7 @@ export async function confirmSetup({
   const setup = loaded.setup;
   const subject = loaded.row;
 
-  await attemptCode(deps, {
+  const recoveryCodes = await attemptCode(deps, {
     subject,
     code: input.code,
     meta,
@@ -69,8 +72,12 @@ export async function confirmSetup({
         meta,
         detail: { method: setup.method },
       });
-      return true;
+      // Shown once, in this answer only.
+      return (await isRecoveryCodeHolder(tx, subject))
+        ? await issueRecoveryCodes(tx, deps, { userId: subject.id, now })
+        : [];
     },
   });
   await notifyTwoFactorChange(deps, { change: "enabled", subject, actor: subject, at: now });
+  return { recoveryCodes: recoveryCodes.length > 0 ? recoveryCodes : null };
 }

@@ -1,6 +1,11 @@
 import type { Deps } from "../../deps.js";
 import type { MailMessage } from "../../mail/mailer.js";
-import { codeEntryLockedMessage, failedSignInCodeMessage, type SecurityNotice } from "../../mail/messages.js";
+import {
+  codeEntryLockedMessage,
+  failedSignInCodeMessage,
+  recoveryCodeUsedMessage,
+  type SecurityNotice,
+} from "../../mail/messages.js";
 import type { RequestMeta } from "../context.js";
 import { sendMail } from "../mail.js";
 import { findRootOfAccount, type UserRow } from "../users.js";
@@ -47,4 +52,17 @@ export function notifyFailedSignInCode(
   facts: { at: Date; meta: RequestMeta },
 ): Promise<void> {
   return sendMail(deps, ...toEveryone(recipients, facts, failedSignInCodeMessage));
+}
+
+/** A recovery code signed in: the user (and the root user, for a member) learn how many are left. */
+export function notifyRecoveryCodeUsed(
+  deps: Deps,
+  recipients: NoticeRecipients,
+  facts: { at: Date; meta: RequestMeta; remaining: number },
+): Promise<void> {
+  const { remaining } = facts;
+  return sendMail(
+    deps,
+    ...toEveryone(recipients, facts, (to, notice) => recoveryCodeUsedMessage(to, { ...notice, remaining })),
+  );
 }

@@ -1,0 +1,140 @@
+import { isCodeEntryLocked, MAX_WRONG_CODES_PER_CHALLENGE, SESSION_TOKEN_BYTES } from "@cloud2fa/domain";
+import { type SQL, sql } from "drizzle-orm";
+import { createId, createToken } from "../../crypto/tokens.js";
+import { queryRows } from "../../db/connect.js";
+import { AppError } from "../../http/errors.js";
+import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
+import type { ServiceCall } from "../context.js";
+import { chargeCodeBudgetStatement, refuseCharge, toBudget } from "../limits/code-attempts.js";
+import { notifyCodeEntryLocked, notifyRecoveryCodeUsed } from "../two-factor/notify-security.js";
+import { recoveryCodeHashes } from "../two-factor/recovery-codes.js";
+
+interface ChargedChallenge {
+  userId: string;
+  isCharged: boolean;
+  count: number | null;
+  windowStartedAt: string | null;
+  lockedUntil: string | null;
+  email: string;
+  accountId: string;
+  kind: "root" | "member";
+  rootEmail: string | null;
+}
+
+/** S3 before the check: the challenge's attempt (at most 5) and then the user's budget, in one statement. */
+function chargeStatement(challengeId: string, now: Date): SQL {
+  return sql`
+    with challenge as (
+      update sign_in_challenges set attempt_count = attempt_count + 1
+      where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
+        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
+      returning user_id
+    ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})
+    select challenge.user_id as "userId", budget.user_id is not null as "isCharged",
+      budget.count::int as "count", budget.window_started_at as "windowStartedAt",
+      budget.locked_until as "lockedUntil", u.email, u.account_id as "accountId", u.kind,
+      case when u.kind = 'member' then (select r.email from users r
+        where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail"
+    from challenge
+    join users u on u.id = challenge.user_id
+    left join budget on budget.user_id = challenge.user_id`;
+}
+
+/**
+ * One statement: consume the recovery code, then the challenge, then create the session, reset the
+ * budget and audit — each only if the one before it happened. The 2FA itself stays (R4).
+ */
+function settleStatement(input: {
+  challengeId: string;
+  userId: string;
+  hashes: string[];
+  sessionId: string;
+  tokenHash: string;
+  now: Date;
+  used: SQL;
+}): SQL {
+  const at = sql`${input.now.toISOString()}::timestamptz`;
+  const hashes = sql.join(
+    input.hashes.map((hash) => sql`${hash}`),
+    sql`, `,
+  );
+  return sql`
+    with consumed as (
+      update recovery_codes set consumed_at = ${at}
+      where user_id = ${input.userId} and code_hash in (${hashes}) and consumed_at is null
+      returning user_id
+    ), challenge as (
+      update sign_in_challenges set consumed_at = ${at}
+      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
+      returning user_id
+    ), session as (
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at} from challenge
+      returning user_id
+    ), reset as (
+      update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null
+      where user_id in (select user_id from session)
+    ), audited as (${input.used})
+    select count(*)::int as "created",
+      (select count(*)::int from recovery_codes where user_id = ${input.userId} and consumed_at is null) - 1
+        as "remaining"
+    from session`;
+}
+
+/**
+ * Sign in with a recovery code instead of the challenge's code: charged like a code (S3) before the
+ * check, single use, mailed to the user (and the root user, for a member). It never removes 2FA (R4).
+ */
+export async function recoverChallenge({
+  deps,
+  input,
+  meta,
+}: ServiceCall<{ challengeId: string; code: string }>) {
+  const now = deps.clock.now();
+  const [charged] = await queryRows<ChargedChallenge>(deps.db, chargeStatement(input.challengeId, now));
+  if (!charged) throw new AppError("CHALLENGE_EXPIRED");
+  if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
+
+  const party = { id: charged.userId, kind: charged.kind, email: charged.email };
+  const audit = (type: AuditEventInput["type"], detail: Record<string, unknown>): AuditEventInput => ({
+    accountId: charged.accountId,
+    type,
+    actor: party,
+    subject: party,
+    meta,
+    detail,
+  });
+  const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
+  const sessionId = createId(deps.random, "ses");
+  const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+  const [settled] = await queryRows<{ created: number; remaining: number }>(
+    deps.db,
+    settleStatement({
+      challengeId: input.challengeId,
+      userId: charged.userId,
+      hashes: recoveryCodeHashes(deps, { userId: charged.userId, code: input.code }),
+      sessionId,
+      tokenHash,
+      now,
+      used: auditEventInsertWhen(
+        deps,
+        audit("two_factor.recovery_code_used", { purpose: "sign_in" }),
+        sql`select 1 from session`,
+      ),
+    }),
+  );
+  if (settled?.created === 1) {
+    void notifyRecoveryCodeUsed(deps, recipients, { at: now, meta, remaining: settled.remaining });
+    return { token, userId: charged.userId };
+  }
+  const budget = toBudget(charged);
+  const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
+  await recordAuditEvent(
+    deps.db,
+    deps,
+    audit("two_factor.code_rejected", { purpose: "sign_in", method: "recovery_code" }),
+    ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
+  );
+  if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { at: now, meta, lockedUntil });
+  throw new AppError("INVALID_CODE");
+}

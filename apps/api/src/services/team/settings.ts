@@ -1,0 +1,52 @@
+import { eq } from "drizzle-orm";
+import { accounts } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { ServiceCall } from "../context.js";
+import type { UserRow } from "../users.js";
+
+export interface TeamSettings {
+  allowMemberRecoveryCodes: boolean;
+}
+
+export async function readTeamSettings(deps: Deps, accountId: string): Promise<TeamSettings> {
+  const [team] = await deps.db
+    .select({ allowMemberRecoveryCodes: accounts.allowMemberRecoveryCodes })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  if (!team) throw new AppError("NOT_FOUND");
+  return team;
+}
+
+/** The team's settings are the root user's alone. */
+export async function updateTeamSettings({
+  deps,
+  input,
+  meta,
+}: ServiceCall<{ actor: UserRow; settings: Partial<TeamSettings> }>): Promise<TeamSettings> {
+  const { actor, settings } = input;
+  if (actor.kind !== "root") throw new AppError("FORBIDDEN");
+  return deps.db.transaction(async (tx) => {
+    if (settings.allowMemberRecoveryCodes !== undefined) {
+      await tx
+        .update(accounts)
+        .set({ allowMemberRecoveryCodes: settings.allowMemberRecoveryCodes })
+        .where(eq(accounts.id, actor.accountId));
+      await recordAuditEvent(tx, deps, {
+        accountId: actor.accountId,
+        type: "team.settings_changed",
+        actor: partyOf(actor),
+        subject: null,
+        meta,
+        detail: settings,
+      });
+    }
+    const [team] = await tx
+      .select({ allowMemberRecoveryCodes: accounts.allowMemberRecoveryCodes })
+      .from(accounts)
+      .where(eq(accounts.id, actor.accountId));
+    if (!team) throw new AppError("NOT_FOUND");
+    return team;
+  });
+}
