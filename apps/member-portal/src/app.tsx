@@ -1,8 +1,8 @@
 import { teamPermissions } from "@cloud2fa/domain";
 import { AuditPage, Layout, TeamPage, TwoFactorSettings, TwoFactorStatus, toDomainUser } from "@cloud2fa/ui";
 import { A, Navigate, Route, Router } from "@solidjs/router";
-import { type JSX, Show } from "solid-js";
-import { auditClient, signOut, teamClient, twoFactorClient } from "./api.js";
+import { createResource, type JSX, Show } from "solid-js";
+import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe } from "./session.js";
@@ -89,6 +89,7 @@ function Home() {
 }
 
 function Settings() {
+  const [team] = createResource(() => teamSettingsClient.read());
   return (
     <Protected>
       <h1>Settings</h1>
@@ -99,6 +100,7 @@ function Settings() {
             client={twoFactorClient}
             consoleHref="/member/"
             consoleName="Cloud Console"
+            allowMemberRecoveryCodes={team()?.allowMemberRecoveryCodes ?? false}
             onChanged={() => void refreshMe()}
           />
         )}

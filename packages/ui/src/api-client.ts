@@ -3,6 +3,7 @@ import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
+import type { TeamSettingsClient } from "./team-settings-card.js";
 import type { TwoFactorClient } from "./two-factor-settings.js";
 
 // The one client of the API, typed from the API's own routes; the session is an HttpOnly cookie.
@@ -14,8 +15,11 @@ export const twoFactorClient: TwoFactorClient = {
   startSetup: (method, password) =>
     expectOk(api.me["two-factor"].setup.$post({ json: { method, password } })),
   confirmSetup: async (code) => {
-    await expectOk(api.me["two-factor"].setup.confirm.$post({ json: { code } }));
+    const confirmed = await expectOk(api.me["two-factor"].setup.confirm.$post({ json: { code } }));
+    return confirmed.recoveryCodes ?? null;
   },
+  regenerateRecoveryCodes: async (code) =>
+    (await expectOk(api.me["two-factor"]["recovery-codes"].$post({ json: { code } }))).recoveryCodes,
   sendActionCode: async () => {
     await expectOk(api.me["two-factor"].code.$post());
   },
@@ -42,6 +46,11 @@ export const teamClient: TeamClient = {
   },
 };
 
+export const teamSettingsClient: TeamSettingsClient = {
+  read: () => expectOk(api.team.settings.$get()),
+  update: (settings) => expectOk(api.team.settings.$patch({ json: settings })),
+};
+
 const auditEvents = api.team["audit-events"];
 
 export const auditClient: AuditClient = {
@@ -58,6 +67,9 @@ const challenge = api.auth.challenges[":challengeId"];
 export const challengeClient = {
   verify: async (challengeId: string, code: string) => {
     await expectOk(challenge.verify.$post({ param: { challengeId }, json: { code } }));
+  },
+  recover: async (challengeId: string, code: string) => {
+    await expectOk(challenge.recovery.$post({ param: { challengeId }, json: { code } }));
   },
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));

@@ -9,6 +9,8 @@ export interface CodeStepProps {
   method: TwoFactorMethod;
   verify: (code: string) => Promise<void>;
   resend?: () => Promise<void>;
+  /** Sign in with a recovery code instead (absent: no link). */
+  recover?: (code: string) => Promise<void>;
   /** The server's resend cooldown (S3); a prop so that a test need not wait a minute. */
   resendCooldownInSeconds?: number;
   /** The challenge is dead (expired or too many codes): back to the password. */
@@ -21,17 +23,19 @@ export function CodeStep(props: CodeStepProps) {
   const [isBusy, setBusy] = createSignal(false);
   const [code, setCode] = createSignal("");
   const [notice, setNotice] = createSignal("");
+  const [isRecovery, setRecovery] = createSignal(false);
+  const [recoveryCode, setRecoveryCode] = createSignal("");
   const cooldownInSeconds = () => props.resendCooldownInSeconds ?? EMAIL_RESEND_COOLDOWN_IN_SECONDS;
   const [cooldown, setCooldown] = createSignal(props.method === "email" ? cooldownInSeconds() : 0);
   const timer = setInterval(() => setCooldown((seconds) => Math.max(0, seconds - 1)), 1000);
   onCleanup(() => clearInterval(timer));
 
-  const submit = async (value: string) => {
+  const submit = async (value: string, check: (code: string) => Promise<void> = props.verify) => {
     if (isBusy()) return;
     setBusy(true);
     setError(null);
     try {
-      await props.verify(value);
+      await check(value);
     } catch (failure) {
       if (failure instanceof ApiError && ["CHALLENGE_EXPIRED", "UNAUTHENTICATED"].includes(failure.code)) {
         props.onRestart(failure);
@@ -57,45 +61,105 @@ export function CodeStep(props: CodeStepProps) {
   };
 
   return (
-    <form
-      class="card"
-      onSubmit={(event) => {
-        event.preventDefault();
-        void submit(code());
-      }}
-    >
-      <h1>Two-factor authentication</h1>
-      <p>
-        {props.method === "totp"
-          ? "Enter the 6-digit code shown in your authenticator app."
-          : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
-      </p>
-      <CodeInput
-        id="sign-in-code"
-        label="Verification code"
-        disabled={isBusy()}
-        onValue={setCode}
-        onComplete={(value) => {
-          setCode(value);
-          void submit(value);
-        }}
-      />
-      <ErrorMessage error={error()} />
-      <Show when={notice()}>
-        <p role="status" class="notice">
-          {notice()}
-        </p>
-      </Show>
-      <div class="actions">
-        <button type="submit" disabled={isBusy()}>
-          {isBusy() ? "Verifying…" : "Verify"}
-        </button>
-        <Show when={props.method === "email" && props.resend}>
-          <button type="button" class="secondary" disabled={cooldown() > 0} onClick={resend}>
-            {cooldown() > 0 ? `Resend code in ${formatCountdown(cooldown())}` : "Resend code"}
-          </button>
-        </Show>
-      </div>
-    </form>
+    <Show when={!isRecovery() || !props.recover} fallback={recoveryForm()}>
+      {codeForm()}
+    </Show>
   );
+
+  function recoveryForm() {
+    return (
+      <form
+        class="card"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const recover = props.recover;
+          if (recover) void submit(recoveryCode(), recover);
+        }}
+      >
+        <h1>Use a recovery code</h1>
+        <p>
+          Enter one of the recovery codes you saved when you enabled two-factor authentication. Each works
+          once.
+        </p>
+        <div class="field">
+          <label for="recovery-code">Recovery code</label>
+          <input
+            id="recovery-code"
+            autocomplete="off"
+            spellcheck={false}
+            required
+            maxlength={64}
+            value={recoveryCode()}
+            onInput={(event) => setRecoveryCode(event.currentTarget.value)}
+          />
+        </div>
+        <ErrorMessage error={error()} />
+        <div class="actions">
+          <button type="submit" disabled={isBusy()}>
+            {isBusy() ? "Verifying…" : "Sign in"}
+          </button>
+          <button type="button" class="secondary" onClick={() => setRecovery(false)}>
+            Use a code instead
+          </button>
+        </div>
+      </form>
+    );
+  }
+
+  function codeForm() {
+    return (
+      <form
+        class="card"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit(code());
+        }}
+      >
+        <h1>Two-factor authentication</h1>
+        <p>
+          {props.method === "totp"
+            ? "Enter the 6-digit code shown in your authenticator app."
+            : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
+        </p>
+        <CodeInput
+          id="sign-in-code"
+          label="Verification code"
+          disabled={isBusy()}
+          onValue={setCode}
+          onComplete={(value) => {
+            setCode(value);
+            void submit(value);
+          }}
+        />
+        <ErrorMessage error={error()} />
+        <Show when={notice()}>
+          <p role="status" class="notice">
+            {notice()}
+          </p>
+        </Show>
+        <div class="actions">
+          <button type="submit" disabled={isBusy()}>
+            {isBusy() ? "Verifying…" : "Verify"}
+          </button>
+          <Show when={props.method === "email" && props.resend}>
+            <button type="button" class="secondary" disabled={cooldown() > 0} onClick={resend}>
+              {cooldown() > 0 ? `Resend code in ${formatCountdown(cooldown())}` : "Resend code"}
+            </button>
+          </Show>
+          <Show when={props.recover}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                setError(null);
+                setRecovery(true);
+              }}
+            >
+              Use a recovery code
+            </button>
+          </Show>
+        </div>
+      </form>
+    );
+  }
 }

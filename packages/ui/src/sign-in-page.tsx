@@ -20,6 +20,7 @@ export interface SignInPageProps {
   signIn: (input: SignInInput) => Promise<SignInResultView>;
   verify: (challengeId: string, code: string) => Promise<void>;
   resend: (challengeId: string) => Promise<void>;
+  recover?: (challengeId: string, code: string) => Promise<void>;
   onSignedIn: () => void;
   children?: JSX.Element;
 }
@@ -96,6 +97,14 @@ export function SignInPage(props: SignInPageProps) {
               props.onSignedIn();
             }}
             resend={() => props.resend(pending().id)}
+            {...(props.recover
+              ? {
+                  recover: async (code: string) => {
+                    await props.recover?.(pending().id, code);
+                    props.onSignedIn();
+                  },
+                }
+              : {})}
             onRestart={(failure) => {
               setChallenge(null);
               setError(failure);

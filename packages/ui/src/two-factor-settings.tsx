@@ -1,6 +1,7 @@
 import {
   allowedTwoFactorMethods,
   canConfigureTwoFactor,
+  canHaveRecoveryCodes,
   canRemoveOwnTwoFactor,
   describeError,
   type ErrorCode,
@@ -10,6 +11,7 @@ import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
 import { CodeInput } from "./code-input.js";
 import { ErrorMessage } from "./error-message.js";
 import { QrSetupPanel } from "./qr-setup-panel.js";
+import { RecoveryCodesPanel } from "./recovery-codes-panel.js";
 import { TwoFactorStatus } from "./two-factor-status.js";
 import { type MeView, methodNames, toDomainUser, toTwoFactorState } from "./user.js";
 
@@ -19,7 +21,9 @@ export type SetupStartedView =
 
 export interface TwoFactorClient {
   startSetup: (method: TwoFactorMethod, password: string) => Promise<SetupStartedView>;
-  confirmSetup: (code: string) => Promise<void>;
+  /** Resolves to the recovery codes, when the user gets them (shown once). */
+  confirmSetup: (code: string) => Promise<readonly string[] | null>;
+  regenerateRecoveryCodes: (code: string) => Promise<readonly string[]>;
   sendActionCode: () => Promise<void>;
   removeOwn: (code: string) => Promise<void>;
 }
@@ -30,6 +34,8 @@ export interface TwoFactorSettingsProps {
   consoleHref: string;
   consoleName: string;
   onChanged: () => void;
+  /** The team lets members have recovery codes (the root user always has them). */
+  allowMemberRecoveryCodes?: boolean;
 }
 
 /** Why setup is unavailable, in the words of the rule (R1, R3, R6). */
@@ -55,6 +61,10 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
   const [isBusy, setBusy] = createSignal(false);
   const [code, setCode] = createSignal("");
   const [notice, setNotice] = createSignal("");
+  const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
+  const [renewCode, setRenewCode] = createSignal("");
+  const hasRecoveryCodes = () =>
+    canHaveRecoveryCodes(props.me, { allowMemberRecoveryCodes: props.allowMemberRecoveryCodes ?? false });
 
   const run = async (action: () => Promise<void>) => {
     if (isBusy()) return;
@@ -75,7 +85,7 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
     });
   const confirm = (value: string) =>
     run(async () => {
-      await props.client.confirmSetup(value);
+      setRecoveryCodes(await props.client.confirmSetup(value));
       setPending(null);
       setDone(true);
       props.onChanged();
@@ -91,12 +101,18 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
     <section class="card" aria-labelledby="two-factor-title">
       <h2 id="two-factor-title">Two-Factor Authentication</h2>
       <Switch>
+        <Match when={!isDone() && recoveryCodes()}>
+          {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
+        </Match>
         <Match when={isDone()}>
           <div class="success" role="status">
             <p>
               <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
               again with a code, while you can still fix a mistake.
             </p>
+            <Show when={recoveryCodes()}>
+              {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
+            </Show>
             <a class="button" href={props.consoleHref}>
               Back to the {props.consoleName}
             </a>
@@ -104,6 +120,28 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
         </Match>
         <Match when={state().state === "enabled"}>
           <TwoFactorStatus twoFactor={props.me.twoFactor} />
+          <Show when={hasRecoveryCodes()}>
+            <form
+              onSubmit={(event) => {
+                event.preventDefault();
+                void run(async () => {
+                  setRecoveryCodes(await props.client.regenerateRecoveryCodes(renewCode()));
+                });
+              }}
+            >
+              <h3>Recovery codes</h3>
+              <p>Make a new set of recovery codes with a current code: the old set stops working.</p>
+              <CodeInput
+                id="renew-code"
+                label="Code for new recovery codes"
+                onValue={setRenewCode}
+                onComplete={setRenewCode}
+              />
+              <button type="submit" class="secondary" disabled={isBusy()}>
+                Make new recovery codes
+              </button>
+            </form>
+          </Show>
           <Show
             when={canRemoveOwnTwoFactor(user(), state()).ok}
             fallback={<p class="notice">{setupUnavailableReason("TWO_FACTOR_ALREADY_CONFIGURED", true)}</p>}

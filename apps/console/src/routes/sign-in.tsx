@@ -11,6 +11,7 @@ export function SignInRoute() {
       signIn={({ email, password }) => expectOk(api.auth.root.login.$post({ json: { email, password } }))}
       verify={challengeClient.verify}
       resend={challengeClient.resend}
+      recover={challengeClient.recover}
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");

@@ -1,8 +1,19 @@
-import { TeamPage } from "@cloud2fa/ui";
+import { TeamPage, TeamSettingsCard } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { teamClient } from "../api.js";
+import { teamClient, teamSettingsClient } from "../api.js";
 import { me } from "../session.js";
 
 export function TeamRoute() {
-  return <Show when={me()}>{(user) => <TeamPage actor={user()} client={teamClient} />}</Show>;
+  return (
+    <Show when={me()}>
+      {(user) => (
+        <>
+          <TeamPage actor={user()} client={teamClient} />
+          <Show when={user().kind === "root"}>
+            <TeamSettingsCard client={teamSettingsClient} />
+          </Show>
+        </>
+      )}
+    </Show>
+  );
 }

@@ -13,6 +13,7 @@ export function SignInRoute() {
       signIn={(input) => expectOk(api.auth.member.login.$post({ json: input }))}
       verify={challengeClient.verify}
       resend={challengeClient.resend}
+      recover={challengeClient.recover}
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");
