@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import type { Logger } from "../deps.js";
@@ -16,7 +17,10 @@ export interface Mailer {
 const FROM = "cloud2fa <no-reply@cloud2fa.local>";
 
 export function createSmtpMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // A pool of connections: a notice per wrong sign-in code must not open a connection each.
+  const url = new URL(smtpUrl);
+  url.searchParams.set("pool", "true");
+  const transport = nodemailer.createTransport(url.toString());
   return {
     async send(message) {
       await transport.sendMail({ from: FROM, ...message });
@@ -31,7 +35,7 @@ export function createDevMailer(dataDir: string, logger: Logger): Mailer {
   return {
     async send(message) {
       const entry = `To: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n${"-".repeat(60)}\n`;
-      appendFileSync(mailbox, entry);
+      await appendFile(mailbox, entry);
       logger.info(`mail to ${message.to}: ${message.subject}\n${message.text}`);
     },
   };
