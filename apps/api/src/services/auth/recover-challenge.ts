@@ -1,13 +1,14 @@
-import { isCodeEntryLocked, MAX_WRONG_CODES_PER_CHALLENGE, SESSION_TOKEN_BYTES } from "@cloud2fa/domain";
+import { isCodeEntryLocked, SESSION_TOKEN_BYTES } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
-import { chargeCodeBudgetStatement, refuseCharge, toBudget } from "../limits/code-attempts.js";
+import { refuseCharge, toBudget } from "../limits/code-attempts.js";
 import { notifyCodeEntryLocked, notifyRecoveryCodeUsed } from "../two-factor/notify-security.js";
 import { recoveryCodeHashes } from "../two-factor/recovery-codes.js";
+import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
 
 interface ChargedChallenge {
   userId: string;
@@ -24,17 +25,11 @@ interface ChargedChallenge {
 /** S3 before the check: the challenge's attempt (at most 5) and then the user's budget, in one statement. */
 function chargeStatement(challengeId: string, now: Date): SQL {
   return sql`
-    with challenge as (
-      update sign_in_challenges set attempt_count = attempt_count + 1
-      where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
-        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
-      returning user_id
-    ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})
+    with ${chargeChallengeCtes(challengeId, now)}
     select challenge.user_id as "userId", budget.user_id is not null as "isCharged",
       budget.count::int as "count", budget.window_started_at as "windowStartedAt",
       budget.locked_until as "lockedUntil", u.email, u.account_id as "accountId", u.kind,
-      case when u.kind = 'member' then (select r.email from users r
-        where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail"
+      ${rootEmailColumn}
     from challenge
     join users u on u.id = challenge.user_id
     left join budget on budget.user_id = challenge.user_id`;
@@ -63,18 +58,8 @@ function settleStatement(input: {
       update recovery_codes set consumed_at = ${at}
       where user_id = ${input.userId} and code_hash in (${hashes}) and consumed_at is null
       returning user_id
-    ), challenge as (
-      update sign_in_challenges set consumed_at = ${at}
-      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
-      returning user_id
-    ), session as (
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at} from challenge
-      returning user_id
-    ), reset as (
-      update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null
-      where user_id in (select user_id from session)
-    ), audited as (${input.used})
+    ),
+    ${openSessionCtes({ ...input, audited: input.used })}
     select count(*)::int as "created",
       (select count(*)::int from recovery_codes where user_id = ${input.userId} and consumed_at is null) - 1
         as "remaining"

@@ -1,16 +1,11 @@
-import {
-  isCodeEntryLocked,
-  MAX_WRONG_CODES_PER_CHALLENGE,
-  SESSION_TOKEN_BYTES,
-  type TwoFactorMethod,
-} from "@cloud2fa/domain";
+import { isCodeEntryLocked, SESSION_TOKEN_BYTES, type TwoFactorMethod } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
-import { chargeCodeBudgetStatement, refuseCharge, toBudget } from "../limits/code-attempts.js";
+import { refuseCharge, toBudget } from "../limits/code-attempts.js";
 import {
   type CodeMatch,
   type EmailCodeCandidate,
@@ -18,6 +13,7 @@ import {
   matchTotp,
 } from "../two-factor/codes.js";
 import { notifyCodeEntryLocked, notifyFailedSignInCode } from "../two-factor/notify-security.js";
+import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
 
 interface ChargedChallenge {
   userId: string;
@@ -44,20 +40,14 @@ interface ChargedChallenge {
  */
 function chargeChallengeStatement(challengeId: string, now: Date): SQL {
   return sql`
-    with challenge as (
-      update sign_in_challenges set attempt_count = attempt_count + 1
-      where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
-        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
-      returning user_id, method, attempt_count
-    ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})
+    with ${chargeChallengeCtes(challengeId, now)}
     select challenge.user_id as "userId", challenge.method as "challengeMethod",
       budget.user_id is not null as "isCharged", budget.count::int as "count",
       budget.window_started_at as "windowStartedAt", budget.locked_until as "lockedUntil",
       factor.method as "factorMethod", factor.secret_ciphertext as "sealedSecret",
       factor.last_accepted_step::text as "lastAcceptedStep",
       u.email, u.account_id as "accountId", u.kind,
-      case when u.kind = 'member' then (select r.email from users r
-        where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail",
+      ${rootEmailColumn},
       challenge.attempt_count::int as "challengeAttemptCount",
       coalesce((select json_agg(json_build_object('id', c.id, 'keyId', c.key_id, 'codeHash', c.code_hash,
           'purpose', c.purpose, 'bindingId', c.binding_id, 'expiresAt', c.expires_at))
@@ -91,18 +81,7 @@ function settleStatement(input: {
           where id = ${match.emailCodeId} and consumed_at is null returning user_id`;
   return sql`
     with consumed as (${consume}),
-    challenge as (
-      update sign_in_challenges set consumed_at = ${now.toISOString()}::timestamptz
-      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
-      returning user_id
-    ), session as (
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-      select ${input.sessionId}, ${input.tokenHash}, user_id, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz from challenge
-      returning user_id
-    ), reset as (
-      update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null
-      where user_id in (select user_id from session)
-    ), audited as (${input.accepted})
+    ${openSessionCtes({ ...input, audited: input.accepted })}
     select count(*)::int as "created" from session`;
 }
 

@@ -1,0 +1,49 @@
+import { MAX_WRONG_CODES_PER_CHALLENGE } from "@cloud2fa/domain";
+import { type SQL, sql } from "drizzle-orm";
+import { chargeCodeBudgetStatement } from "../limits/code-attempts.js";
+
+// The parts of the sign-in statements that the code step and the recovery-code step share.
+
+/**
+ * S3 before the check, as the CTEs `challenge` (its attempt, at most 5, while it lives) and then
+ * `budget` (the user's); select from `challenge` joined to `users u`.
+ */
+export function chargeChallengeCtes(challengeId: string, now: Date): SQL {
+  return sql`challenge as (
+      update sign_in_challenges set attempt_count = attempt_count + 1
+      where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
+        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
+      returning user_id, method, attempt_count
+    ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})`;
+}
+
+/** What the notices of a member's sign-in need: the root user's address (for `users u`). */
+export const rootEmailColumn = sql`case when u.kind = 'member' then (select r.email from users r
+    where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail"`;
+
+/**
+ * After a CTE `consumed` (the code, step or recovery code, taken once): consume the challenge, then
+ * create the session, reset the budget and audit — each only if the one before it happened. The
+ * statement then selects from `session`.
+ */
+export function openSessionCtes(input: {
+  challengeId: string;
+  sessionId: string;
+  tokenHash: string;
+  now: Date;
+  audited: SQL;
+}): SQL {
+  const at = sql`${input.now.toISOString()}::timestamptz`;
+  return sql`challenge as (
+      update sign_in_challenges set consumed_at = ${at}
+      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
+      returning user_id
+    ), session as (
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at} from challenge
+      returning user_id
+    ), reset as (
+      update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null
+      where user_id in (select user_id from session)
+    ), audited as (${input.audited})`;
+}
