@@ -12,6 +12,8 @@ export interface MailMessage {
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
+  /** Closes pooled connections (tests and shutdown). */
+  close?(): void;
 }
 
 const FROM = "cloud2fa <no-reply@cloud2fa.local>";
@@ -25,6 +27,7 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
     async send(message) {
       await transport.sendMail({ from: FROM, ...message });
     },
+    close: () => transport.close(),
   };
 }
 

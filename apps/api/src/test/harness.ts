@@ -95,6 +95,7 @@ export function useTestApp(
     context.clock.set(START);
   });
   afterAll(async () => {
+    context.deps?.mailer.close?.();
     await context.smtp?.close();
     await context.database?.close();
   });
