@@ -76,7 +76,8 @@ describe.concurrent("team member journeys", () => {
     const notice = await harness.smtp.waitFor(member.email, /removed for your account/);
     expect(notice.text).toContain("by root.removes@example.com");
     expect(notice.text).toContain("Reason given: Lost phone, confirmed by a call");
-    await expect(row.getByText("Off").isVisible()).resolves.toBe(true);
+    // The table reloads after the success notice: wait for it rather than sample it.
+    await row.getByText("Off").waitFor();
 
     await signInMember(page, member.email);
     await page.getByText(`Welcome, ${member.email}`).waitFor();
