@@ -6,6 +6,8 @@ export const auditEventTypes = [
   "two_factor.code_accepted",
   "two_factor.code_rejected",
   "two_factor.locked",
+  "two_factor.factor_locked",
+  "two_factor.stepped_up",
   "two_factor.recovery_code_used",
   "two_factor.recovery_codes_regenerated",
   "team.settings_changed",

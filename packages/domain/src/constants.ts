@@ -20,6 +20,11 @@ export const MAX_WRONG_CODES_PER_USER = 10;
 export const WRONG_CODE_WINDOW_IN_SECONDS = 15 * 60;
 export const CODE_LOCK_IN_SECONDS = 15 * 60;
 
+/** Hard cap: after this many consecutive failed codes the factor is locked until removed or recovered. */
+export const MAX_CONSECUTIVE_FAILED_CODES = 100;
+/** Step-up: sensitive team actions need a valid code entered within this long. */
+export const STEP_UP_TTL_IN_SECONDS = 10 * 60;
+
 export const EMAIL_RESEND_COOLDOWN_IN_SECONDS = 60;
 export const MAX_EMAIL_SENDS_PER_WINDOW = 5;
 export const EMAIL_SEND_WINDOW_IN_SECONDS = 15 * 60;

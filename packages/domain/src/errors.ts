@@ -17,6 +17,11 @@ export const errorMessages = {
     "This is an SSO account: its second factor is managed by your identity provider.",
   METHOD_NOT_ALLOWED: "This two-factor method is not available for this account.",
   NO_PENDING_SETUP: "There is no two-factor setup in progress. Start the setup again.",
+  TWO_FACTOR_LOCKED:
+    "Two-factor authentication is locked after too many failed codes. A team member asks the root user to remove it; a root user signs in with a recovery code.",
+  STEP_UP_REQUIRED: "Confirm it is you: enter a current two-factor code to continue.",
+  TWO_FACTOR_ENROLMENT_REQUIRED:
+    "Your team requires two-factor authentication. Set it up to continue.",
   NOT_FOUND: "Not found.",
   EMAIL_TAKEN: "A member with this email address already exists in the team.",
   EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we emailed you.",

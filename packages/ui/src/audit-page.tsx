@@ -37,6 +37,8 @@ export const auditEventNames: Record<AuditEventType, string> = {
   "two_factor.code_accepted": "Code accepted",
   "two_factor.code_rejected": "Code rejected",
   "two_factor.locked": "Code entry locked",
+  "two_factor.factor_locked": "2FA locked (too many failed codes)",
+  "two_factor.stepped_up": "Identity confirmed with a code",
   "two_factor.recovery_code_used": "Recovery code used",
   "two_factor.recovery_codes_regenerated": "Recovery codes regenerated",
   "team.settings_changed": "Team settings changed",

@@ -13,6 +13,10 @@ export const twoFactors = pgTable("two_factors", {
   secretCiphertext: text(),
   enabledAt: at().notNull(),
   lastAcceptedStep: bigint({ mode: "number" }),
+  /** Hard cap: codes charged since the last accepted one (a charge counts as failed until a success resets it). */
+  failedCodeStreak: integer().notNull().default(0),
+  /** Set when the streak reaches the hard cap: no code opens anything until the root user removes the factor (member) or a recovery code is used (root user). */
+  lockedAt: at(),
 });
 
 export const twoFactorSetups = pgTable("two_factor_setups", {

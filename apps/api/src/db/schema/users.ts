@@ -6,6 +6,9 @@ const createdAt = () => timestamp({ withTimezone: true, mode: "date" }).notNull(
 export const accounts = pgTable("accounts", {
   id: text().primaryKey(),
   allowMemberRecoveryCodes: boolean().notNull().default(false),
+  /** Team policy: members (SSO members exempt) must enable 2FA, from `memberTwoFactorDeadline` on if set. */
+  requireMemberTwoFactor: boolean().notNull().default(false),
+  memberTwoFactorDeadline: timestamp({ withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
 });
 
@@ -59,6 +62,8 @@ export const sessions = pgTable(
     createdAt: createdAt(),
     lastSeenAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
     revokedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Step-up: when a valid code was last entered in this session (the sign-in code counts). */
+    steppedUpAt: timestamp({ withTimezone: true, mode: "date" }),
   },
   (table) => [index("sessions_user_idx").on(table.userId)],
 );
