@@ -20,8 +20,7 @@ export const errorMessages = {
   TWO_FACTOR_LOCKED:
     "Two-factor authentication is locked after too many failed codes. A team member asks the root user to remove it; a root user signs in with a recovery code.",
   STEP_UP_REQUIRED: "Confirm it is you: enter a current two-factor code to continue.",
-  TWO_FACTOR_ENROLMENT_REQUIRED:
-    "Your team requires two-factor authentication. Set it up to continue.",
+  TWO_FACTOR_ENROLMENT_REQUIRED: "Your team requires two-factor authentication. Set it up to continue.",
   NOT_FOUND: "Not found.",
   EMAIL_TAKEN: "A member with this email address already exists in the team.",
   EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we emailed you.",
