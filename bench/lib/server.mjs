@@ -41,7 +41,9 @@ export async function startSmtp(apiDir) {
 
 /** `node --require bench/event-loop-probe.cjs dist/main.js`; resolves once it listens and /readyz is 200. */
 export async function startApi({ apiDir, probePath, env }) {
-  const child = spawn(process.execPath, ["--require", probePath, "dist/main.js"], {
+  // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API under load.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--require", probePath, "dist/main.js"], {
     cwd: apiDir,
     env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
