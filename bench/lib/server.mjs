@@ -42,6 +42,7 @@ export async function startSmtp(apiDir) {
 /** `node --require bench/event-loop-probe.cjs dist/main.js`; resolves once it listens and /readyz is 200. */
 export async function startApi({ apiDir, probePath, env }) {
   // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API under load.
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm bench is not a turbo task; nothing is cached.
   const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, "--require", probePath, "dist/main.js"], {
     cwd: apiDir,
