@@ -6,13 +6,18 @@ import { chargeCodeBudgetStatement } from "../limits/code-attempts.js";
 
 /**
  * S3 before the check, as the CTEs `challenge` (its attempt, at most 5, while it lives) and then
- * `budget` (the user's); select from `challenge` joined to `users u`.
+ * `budget` (the user's); select from `challenge` joined to `users u`. Hard cap: nothing is charged
+ * while the factor is locked (with `rootMayRecover`, a root user's recovery code still is).
  */
-export function chargeChallengeCtes(challengeId: string, now: Date): SQL {
+export function chargeChallengeCtes(challengeId: string, now: Date, rootMayRecover = false): SQL {
+  const lockedFactor = rootMayRecover
+    ? sql`select 1 from two_factors f join users r on r.id = f.user_id
+        where f.user_id = sign_in_challenges.user_id and f.locked_at is not null and r.kind = 'member'`
+    : sql`select 1 from two_factors f where f.user_id = sign_in_challenges.user_id and f.locked_at is not null`;
   return sql`challenge as (
       update sign_in_challenges set attempt_count = attempt_count + 1
       where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
-        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
+        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE} and not exists (${lockedFactor})
       returning user_id, method, attempt_count
     ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})`;
 }
