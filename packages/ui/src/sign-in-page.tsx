@@ -97,6 +97,11 @@ export function SignInPage(props: SignInPageProps) {
               props.onSignedIn();
             }}
             resend={() => props.resend(pending().id)}
+            lockedHint={
+              props.accountId === undefined
+                ? 'Choose "Use a recovery code" below: a recovery code unlocks it.'
+                : "Ask the root user of your team to remove your two-factor authentication (Team page, Remove 2FA); then sign in with your password and set it up again."
+            }
             {...(props.recover
               ? {
                   recover: async (code: string) => {

@@ -99,7 +99,8 @@ export function twoFactorSummary(enabled: TwoFactorRow | undefined) {
     enabled: enabled !== undefined,
     method: enabled?.method ?? null,
     enabledAt: enabled?.enabledAt.toISOString() ?? null,
-    locked: enabled ? isFactorLocked(enabled) : false,
+    // Only with a factor: the summary of "no 2FA" keeps its three fields.
+    ...(enabled ? { locked: isFactorLocked(enabled) } : {}),
   };
 }
 
