@@ -1,6 +1,7 @@
-import { describeError, generateTotpCode } from "@cloud2fa/domain";
+import { generateTotpCode } from "@cloud2fa/domain";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
+import { saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
   signInMember,
@@ -14,7 +15,6 @@ import {
 // Hard cap (issue 5): nobody types 99 codes through S3's 15-minute locks in a test, so the streak is
 // set to 99 in the stopped server's embedded database; the 100th wrong code is typed in the browser.
 const harness = useHarness();
-const lockedSentence = describeError("TWO_FACTOR_LOCKED");
 
 /** Stops the server, sets the user's streak to 99 in DATA_DIR's database, starts it again. */
 async function seedStreakOf99(email: string, kind: "root" | "member") {
@@ -62,10 +62,10 @@ describe("hard cap journeys", () => {
     await signInMember(page, member.email);
     await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
     await page.getByLabel("Verification code").fill(wrongCode(member));
-    await page.getByText(lockedSentence).waitFor();
-    await expect(page.getByTestId("locked-hint").textContent()).resolves.toContain(
-      "Ask the root user of your team to remove your two-factor authentication",
-    );
+    const locked = page.getByRole("alert");
+    await locked.getByText("Two-factor authentication is locked after 100 wrong codes in a row.").waitFor();
+    await expect(locked.textContent()).resolves.toContain("Ask the root user of your team to remove it");
+    await saveScreenshot(page, "member-sign-in-locked");
     const notice = await harness.smtp.waitFor(
       member.email,
       /Two-factor authentication locked for your account/,
@@ -81,6 +81,7 @@ describe("hard cap journeys", () => {
     const row = rootPage.locator(`tr[data-member="${member.email}"]`);
     await row.getByText("Locked", { exact: true }).waitFor();
     await row.getByText("Remove 2FA (root user) unlocks it.", { exact: false }).waitFor();
+    await saveScreenshot(rootPage, "console-team-2fa-locked");
     await row.getByRole("button", { name: "Remove 2FA" }).click();
     await rootPage.getByRole("button", { name: `Remove 2FA of ${member.email}` }).click();
     await rootPage.getByText(`Two-factor authentication of ${member.email} removed.`).waitFor();
@@ -110,8 +111,10 @@ describe("hard cap journeys", () => {
     await harness.signInRoot(page, root.email);
     await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
     await page.getByLabel("Verification code").fill(wrongCode(root));
-    await page.getByText(lockedSentence).waitFor();
-    await expect(page.getByTestId("locked-hint").textContent()).resolves.toContain("Use a recovery code");
+    const locked = page.getByRole("alert");
+    await locked.getByText("Two-factor authentication is locked after 100 wrong codes in a row.").waitFor();
+    await expect(locked.textContent()).resolves.toContain("Use a recovery code");
+    await saveScreenshot(page, "console-sign-in-locked");
     await harness.smtp.waitFor(root.email, /Two-factor authentication locked for your account/);
 
     await page.getByRole("button", { name: "Use a recovery code" }).click();

@@ -13,7 +13,7 @@ export interface CodeStepProps {
   recover?: (code: string) => Promise<void>;
   /** The server's resend cooldown (S3); a prop so that a test need not wait a minute. */
   resendCooldownInSeconds?: number;
-  /** Hard cap: what unlocks a locked factor for this audience (root user or member). */
+  /** Hard cap: the TWO_FACTOR_LOCKED sentence for this audience (root user or member), with what unlocks it. */
   lockedHint?: string;
   /** The challenge is dead (expired or too many codes): back to the password. */
   onRestart: (error: unknown) => void;
@@ -137,9 +137,8 @@ export function CodeStep(props: CodeStepProps) {
             void submit(value);
           }}
         />
-        <ErrorMessage error={error()} />
-        <Show when={isLocked() && props.lockedHint}>
-          <p class="hint" data-testid="locked-hint">
+        <Show when={isLocked() && props.lockedHint} fallback={<ErrorMessage error={error()} />}>
+          <p class="error" role="alert" data-testid="locked-hint">
             {props.lockedHint}
           </p>
         </Show>

@@ -99,8 +99,8 @@ export function SignInPage(props: SignInPageProps) {
             resend={() => props.resend(pending().id)}
             lockedHint={
               props.accountId === undefined
-                ? 'Choose "Use a recovery code" below: a recovery code unlocks it.'
-                : "Ask the root user of your team to remove your two-factor authentication (Team page, Remove 2FA); then sign in with your password and set it up again."
+                ? "Two-factor authentication is locked after 100 wrong codes in a row. Sign in with one of your recovery codes to unlock it: choose “Use a recovery code”."
+                : "Two-factor authentication is locked after 100 wrong codes in a row. Ask the root user of your team to remove it (Team page, Remove 2FA), then sign in with your password and set it up again."
             }
             {...(props.recover
               ? {
