@@ -49,8 +49,21 @@ export async function chargeUserFactorStreak(
       where f.user_id = ${userId}`,
   );
   if (!row) return null;
-  if (row.failedCodeStreak === null) throw new AppError("TWO_FACTOR_LOCKED");
+  if (row.failedCodeStreak === null) return refuseUnchargedFactor(tx, userId);
   return { failedCodeStreak: row.failedCodeStreak, isLockingCharge: row.lockedAt !== null };
+}
+
+/**
+ * The guarded update found no open factor: read it afresh (a new statement sees what concurrent ones
+ * committed). Locked: TWO_FACTOR_LOCKED; removed meanwhile: null, and the caller's own consume refuses.
+ */
+async function refuseUnchargedFactor(tx: Tx, userId: string): Promise<null> {
+  const [row] = await queryRows<{ isLocked: boolean }>(
+    tx,
+    sql`select locked_at is not null as "isLocked" from two_factors where user_id = ${userId}`,
+  );
+  if (row?.isLocked) throw new AppError("TWO_FACTOR_LOCKED");
+  return null;
 }
 
 /** In the transaction that accepts a code: reset the streak, or TWO_FACTOR_LOCKED if locked since the charge. */
@@ -60,15 +73,12 @@ export async function settleUserFactorStreak(
   charged: ChargedStreak | null,
 ): Promise<void> {
   if (!charged) return;
-  const [row] = await queryRows<{ isSettled: boolean; hasFactor: boolean }>(
+  const settled = await queryRows<{ userId: string }>(
     tx,
-    sql`with settled as (update two_factors set ${resetFactorStreak}
-        where user_id = ${userId} and ${isFactorOpenFor(charged.isLockingCharge)} returning user_id)
-      select exists (select 1 from settled) as "isSettled",
-        exists (select 1 from two_factors where user_id = ${userId}) as "hasFactor"`,
+    sql`update two_factors set ${resetFactorStreak}
+      where user_id = ${userId} and ${isFactorOpenFor(charged.isLockingCharge)} returning user_id as "userId"`,
   );
-  // A factor removed meanwhile: the caller's own consume refuses.
-  if (row?.hasFactor && !row.isSettled) throw new AppError("TWO_FACTOR_LOCKED");
+  if (settled.length === 0) await refuseUnchargedFactor(tx, userId);
 }
 
 /**
