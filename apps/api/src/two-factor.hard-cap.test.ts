@@ -339,3 +339,17 @@ describe("hard cap: action codes share the streak", () => {
     expect(await readFactor(root.id)).toEqual({ failedCodeStreak: 0, lockedAt: null });
   });
 });
+
+describe("hard cap: the OpenAPI document describes it", () => {
+  it("hard cap: twoFactor.locked (Me and Member) and 403 TWO_FACTOR_LOCKED on the code and recovery steps", async () => {
+    const document = await call(context, "GET", "/api/openapi.json");
+    for (const name of ["Me", "Member"]) {
+      const locked = document.body.components.schemas[name].properties.twoFactor.properties.locked;
+      expect(locked).toMatchObject({ type: "boolean" });
+      expect(locked.description).toContain("100 consecutive failed codes");
+    }
+    for (const path of ["/auth/challenges/{challengeId}/verify", "/auth/challenges/{challengeId}/recovery"]) {
+      expect(document.body.paths[path].post.responses["403"].description).toContain("TWO_FACTOR_LOCKED");
+    }
+  });
+});
