@@ -5,6 +5,7 @@ import { asDate, queryRows } from "./db/connect.js";
 import {
   type ApiResponse,
   call,
+  codeFrom,
   createMember,
   createRoot,
   enableTotp,
@@ -295,6 +296,33 @@ describe("hard cap: what unlocks the factor", () => {
     const wrong = await recover(challenge, "zzzz-zzzz");
     expect(wrong.body.error.code).toBe("INVALID_CODE");
     expect(await readFactor(root.id)).toEqual({ failedCodeStreak: 99, lockedAt: null });
+  });
+});
+
+describe("hard cap: the email method", () => {
+  it("hard cap: a root user's 100th wrong emailed code locks; no new code is mailed while locked", async () => {
+    const root = await createRoot(context);
+    await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "email", password: PASSWORD },
+    });
+    const setupMail = await context.smtp.waitFor(root.email, /Your cloud2fa code/);
+    const enabled = await call(context, "POST", "/api/me/two-factor/setup/confirm", {
+      cookie: root.cookie,
+      body: { code: codeFrom(setupMail.subject) },
+    });
+    expect(enabled.status).toBe(200);
+    await seedStreak(root.id, 99);
+    context.smtp.clear();
+    const challenge = await openChallenge(context, root.email);
+    const mailed = codeFrom((await context.smtp.waitFor(root.email, /Your cloud2fa code/)).subject);
+    const wrong = String((Number(mailed) + 1) % 1_000_000).padStart(6, "0");
+    expectFactorLocked(await verifyCode(context, challenge, wrong));
+    expectFactorLocked(await verifyCode(context, challenge, mailed));
+    context.clock.advance(120);
+    expectFactorLocked(await call(context, "POST", `/api/auth/challenges/${challenge}/resend`));
+    expect(context.smtp.received.filter((mail) => /Your cloud2fa code/.test(mail.subject))).toHaveLength(1);
+    expect(await factorLockedEvents(root.id)).toHaveLength(1);
   });
 });
 
