@@ -20,43 +20,61 @@ export async function startServer(smtpUrl: string) {
   const port = await findFreePort();
   const dataDir = mkdtempSync(join(tmpdir(), "cloud2fa-e2e-"));
   const baseUrl = `http://localhost:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "apps/api/dist/main.js")], {
-    // The embedded database, as a new user gets it: CI's DATABASE_URL is for the API tests.
-    env: {
-      ...process.env,
-      DATABASE_URL: "",
-      ENCRYPTION_KEYS: "",
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: smtpUrl,
-      PUBLIC_URL: baseUrl,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
   let log = "";
-  child.stdout?.on("data", (chunk) => {
-    log += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    log += chunk;
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
-    const ready = await fetch(`${baseUrl}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`server not ready: ${log}`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
+  const spawnServer = async (): Promise<ChildProcess> => {
+    const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "apps/api/dist/main.js")], {
+      // The embedded database, as a new user gets it: CI's DATABASE_URL is for the API tests.
+      env: {
+        ...process.env,
+        DATABASE_URL: "",
+        ENCRYPTION_KEYS: "",
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        SMTP_URL: smtpUrl,
+        PUBLIC_URL: baseUrl,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk) => {
+      log += chunk;
+    });
+    child.stderr?.on("data", (chunk) => {
+      log += chunk;
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
+      const ready = await fetch(`${baseUrl}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ready) return child;
+      if (Date.now() > deadline) throw new Error(`server not ready: ${log}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  };
+  const exit = async (child: ChildProcess) => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  let child = await spawnServer();
   return {
     baseUrl,
+    dataDir,
     log: () => log,
+    /**
+     * Stops the server, runs `offline` (e.g. opening DATA_DIR's embedded database to set up a state no
+     * journey can reach in a test's time), and starts it again on the same port and DATA_DIR: sessions survive.
+     */
+    async restart(offline: (dataDir: string) => Promise<void>) {
+      await exit(child);
+      await offline(dataDir);
+      child = await spawnServer();
+    },
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((done) => child.once("exit", done));
+      await exit(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,6 +4,7 @@ export * from "./constants.js";
 export * from "./email-code.js";
 export * from "./entities.js";
 export * from "./errors.js";
+export * from "./hard-cap.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
 export * from "./session.js";

@@ -109,3 +109,24 @@ describe("CodeStep, authenticator code", () => {
     expect(verify).toHaveBeenCalledExactlyOnceWith("12345");
   });
 });
+
+describe("CodeStep, hard cap", () => {
+  const lockedHint = "Locked after 100 wrong codes in a row. Use a recovery code.";
+  const locked = async () => {
+    throw new ApiError("TWO_FACTOR_LOCKED", "locked", 403);
+  };
+
+  it("hard cap: TWO_FACTOR_LOCKED shows the audience's sentence instead of the generic one", async () => {
+    const user = userEvent.setup();
+    render(() => <CodeStep method="totp" verify={locked} lockedHint={lockedHint} onRestart={() => {}} />);
+    await user.type(screen.getByLabelText("Verification code"), "123456");
+    expect((await screen.findByRole("alert")).textContent).toBe(lockedHint);
+  });
+
+  it("hard cap: without a hint, the catalog's sentence", async () => {
+    const user = userEvent.setup();
+    render(() => <CodeStep method="totp" verify={locked} onRestart={() => {}} />);
+    await user.type(screen.getByLabelText("Verification code"), "123456");
+    expect((await screen.findByRole("alert")).textContent).toContain("locked after too many failed codes");
+  });
+});

@@ -13,6 +13,8 @@ export interface CodeStepProps {
   recover?: (code: string) => Promise<void>;
   /** The server's resend cooldown (S3); a prop so that a test need not wait a minute. */
   resendCooldownInSeconds?: number;
+  /** Hard cap: the TWO_FACTOR_LOCKED sentence for this audience (root user or member), with what unlocks it. */
+  lockedHint?: string;
   /** The challenge is dead (expired or too many codes): back to the password. */
   onRestart: (error: unknown) => void;
 }
@@ -25,6 +27,10 @@ export function CodeStep(props: CodeStepProps) {
   const [notice, setNotice] = createSignal("");
   const [isRecovery, setRecovery] = createSignal(false);
   const [recoveryCode, setRecoveryCode] = createSignal("");
+  const isLocked = () => {
+    const failure = error();
+    return failure instanceof ApiError && failure.code === "TWO_FACTOR_LOCKED";
+  };
   const cooldownInSeconds = () => props.resendCooldownInSeconds ?? EMAIL_RESEND_COOLDOWN_IN_SECONDS;
   const [cooldown, setCooldown] = createSignal(props.method === "email" ? cooldownInSeconds() : 0);
   const timer = setInterval(() => setCooldown((seconds) => Math.max(0, seconds - 1)), 1000);
@@ -131,7 +137,11 @@ export function CodeStep(props: CodeStepProps) {
             void submit(value);
           }}
         />
-        <ErrorMessage error={error()} />
+        <Show when={isLocked() && props.lockedHint} fallback={<ErrorMessage error={error()} />}>
+          <p class="error" role="alert" data-testid="locked-hint">
+            {props.lockedHint}
+          </p>
+        </Show>
         <Show when={notice()}>
           <p role="status" class="notice">
             {notice()}

@@ -97,6 +97,11 @@ export function SignInPage(props: SignInPageProps) {
               props.onSignedIn();
             }}
             resend={() => props.resend(pending().id)}
+            lockedHint={
+              props.accountId === undefined
+                ? "Two-factor authentication is locked after 100 wrong codes in a row. Sign in with one of your recovery codes to unlock it: choose “Use a recovery code”."
+                : "Two-factor authentication is locked after 100 wrong codes in a row. Ask the root user of your team to remove it (Team page, Remove 2FA), then sign in with your password and set it up again."
+            }
             {...(props.recover
               ? {
                   recover: async (code: string) => {

@@ -182,7 +182,15 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                     </td>
                     <td>{member.sso ? "SSO" : "—"}</td>
                     <td>
-                      {member.twoFactor.enabled ? (
+                      {member.twoFactor.locked ? (
+                        <>
+                          <span class="badge disabled">Locked</span>
+                          <small class="locked-hint">
+                            {" "}
+                            After 100 wrong codes in a row. Remove 2FA (root user) unlocks it.
+                          </small>
+                        </>
+                      ) : member.twoFactor.enabled ? (
                         <span class="badge on">Enabled</span>
                       ) : (
                         <span class="badge off">Off</span>

@@ -12,6 +12,10 @@ export function TwoFactorStatus(props: { twoFactor: TwoFactorSummaryView }) {
           <>
             <span class="badge on">Enabled</span> {methodNames[method()]}
             <Show when={props.twoFactor.enabledAt}>{(at) => <> since {formatDate(at())}</>}</Show>
+            <Show when={props.twoFactor.locked}>
+              {" "}
+              <span class="badge disabled">Locked</span> after 100 wrong codes in a row
+            </Show>
           </>
         )}
       </Show>

@@ -16,6 +16,8 @@ export interface TwoFactorSummaryView {
   enabled: boolean;
   method: TwoFactorMethod | null;
   enabledAt: string | null;
+  /** Hard cap: locked after 100 consecutive failed codes. */
+  locked?: boolean;
 }
 
 /** The domain's view of the signed-in user, so that every decision to show comes from packages/domain. */

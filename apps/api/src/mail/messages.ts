@@ -90,6 +90,24 @@ export function codeEntryLockedMessage(
   };
 }
 
+/** Hard cap: says what unlocks the factor, which depends on whose it is. */
+export function factorLockedMessage(
+  to: string,
+  notice: SecurityNotice & { subjectKind: "root" | "member"; failedCodes: number },
+): MailMessage {
+  const unlock =
+    notice.subjectKind === "root"
+      ? 'To unlock it, sign in with one of your recovery codes (choose "Use a recovery code" at the code step).'
+      : notice.isSubject
+        ? "To unlock it, ask the root user of your team to remove your two-factor authentication (Team page, Remove 2FA); then set it up again."
+        : "To unlock it, remove the member's two-factor authentication from the Team page (Remove 2FA); the member can then set it up again.";
+  return {
+    to,
+    subject: `Two-factor authentication locked for ${notice.isSubject ? "your account" : notice.subjectEmail}`,
+    text: `${notice.failedCodes} wrong two-factor codes in a row were entered for ${whoseAccount(notice)}, so its two-factor authentication is locked: no code is accepted, and the lock does not expire.\n\n${unlock}\n\n${origin(notice)}\nIf this was not you, someone knows the password: change it.\n`,
+  };
+}
+
 export function failedSignInCodeMessage(to: string, notice: SecurityNotice): MailMessage {
   return {
     to,

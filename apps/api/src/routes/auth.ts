@@ -76,6 +76,10 @@ const verify = createRoute({
     200: jsonResponse(SignInResult, "Signed in"),
     410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
     ...errorResponses,
+    403: jsonResponse(
+      errorResponses[400].content["application/json"].schema,
+      "TWO_FACTOR_LOCKED (hard cap): 100 wrong codes in a row locked the factor; no code is checked, no Retry-After",
+    ),
   },
 });
 
@@ -90,6 +94,10 @@ const recover = createRoute({
     200: jsonResponse(SignInResult, "Signed in"),
     410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
     ...errorResponses,
+    403: jsonResponse(
+      errorResponses[400].content["application/json"].schema,
+      "TWO_FACTOR_LOCKED (hard cap): a member's locked factor is not unlocked by a recovery code (a root user's is)",
+    ),
   },
 });
 

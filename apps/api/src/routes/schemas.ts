@@ -47,6 +47,12 @@ export const TwoFactorSummary = z.object({
   enabled: z.boolean(),
   method: Method.nullable(),
   enabledAt: z.string().nullable(),
+  locked: z
+    .boolean()
+    .optional()
+    .describe(
+      "Present when 2FA is enabled. Hard cap: true after 100 consecutive failed codes. No code is accepted (403 TWO_FACTOR_LOCKED) until the root user removes a member's 2FA, or the root user signs in with a recovery code.",
+    ),
 });
 
 export const Member = z

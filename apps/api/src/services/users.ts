@@ -1,5 +1,11 @@
-import type { Member, RootUser, TwoFactorState, User } from "@cloud2fa/domain";
-import { memberRoles } from "@cloud2fa/domain";
+import {
+  isFactorLocked,
+  type Member,
+  memberRoles,
+  type RootUser,
+  type TwoFactorState,
+  type User,
+} from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
 import type { Queryable } from "../db/connect.js";
 import { twoFactorSetups, twoFactors, users } from "../db/schema/index.js";
@@ -93,6 +99,8 @@ export function twoFactorSummary(enabled: TwoFactorRow | undefined) {
     enabled: enabled !== undefined,
     method: enabled?.method ?? null,
     enabledAt: enabled?.enabledAt.toISOString() ?? null,
+    // Only with a factor: the summary of "no 2FA" keeps its three fields.
+    ...(enabled ? { locked: isFactorLocked(enabled) } : {}),
   };
 }
 

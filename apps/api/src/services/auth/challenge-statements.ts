@@ -6,13 +6,23 @@ import { chargeCodeBudgetStatement } from "../limits/code-attempts.js";
 
 /**
  * S3 before the check, as the CTEs `challenge` (its attempt, at most 5, while it lives) and then
- * `budget` (the user's); select from `challenge` joined to `users u`.
+ * `budget` (the user's); select from `challenge` joined to `users u`. Hard cap: nothing is charged
+ * while the factor is locked (with `rootMayRecover`, a root user's recovery code still is). The
+ * factor's row is locked first, the order in which the settling statements take factor, challenge
+ * and budget, so concurrent sign-ins cannot deadlock.
  */
-export function chargeChallengeCtes(challengeId: string, now: Date): SQL {
-  return sql`challenge as (
+export function chargeChallengeCtes(challengeId: string, now: Date, rootMayRecover = false): SQL {
+  const isOpen = rootMayRecover
+    ? sql`(f.locked_at is null or exists (select 1 from users r where r.id = f.user_id and r.kind = 'root'))`
+    : sql`f.locked_at is null`;
+  return sql`open_factor as materialized (
+      select f.user_id from two_factors f
+      where f.user_id = (select c.user_id from sign_in_challenges c where c.id = ${challengeId}) and ${isOpen}
+      for update of f
+    ), challenge as (
       update sign_in_challenges set attempt_count = attempt_count + 1
       where id = ${challengeId} and consumed_at is null and expires_at > ${now.toISOString()}::timestamptz
-        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE}
+        and attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE} and user_id in (select user_id from open_factor)
       returning user_id, method, attempt_count
     ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})`;
 }

@@ -6,6 +6,11 @@ import { AppError } from "../../http/errors.js";
 import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
+import {
+  isFactorOpenForRecovery,
+  refuseUnchargedChallenge,
+  resetFactorStreak,
+} from "../two-factor/factor-streak.js";
 import { notifyCodeEntryLocked, notifyRecoveryCodeUsed } from "../two-factor/notify-security.js";
 import { recoveryCodeHashes } from "../two-factor/recovery-codes.js";
 import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
@@ -20,23 +25,29 @@ interface ChargedChallenge {
   accountId: string;
   kind: "root" | "member";
   rootEmail: string | null;
-}
-
-/** S3 before the check: the challenge's attempt (at most 5) and then the user's budget, in one statement. */
-function chargeStatement(challengeId: string, now: Date): SQL {
-  return sql`
-    with ${chargeChallengeCtes(challengeId, now)}
-    select challenge.user_id as "userId", budget.user_id is not null as "isCharged",
-      budget.count::int as "count", budget.window_started_at as "windowStartedAt",
-      budget.locked_until as "lockedUntil", u.email, u.account_id as "accountId", u.kind,
-      ${rootEmailColumn}
-    from challenge
-    join users u on u.id = challenge.user_id
-    left join budget on budget.user_id = challenge.user_id`;
+  isFactorLocked: boolean;
 }
 
 /**
- * One statement: consume the recovery code, then the challenge, then create the session, reset the
+ * S3 before the check: the challenge's attempt (at most 5) and then the user's budget, in one
+ * statement. A wrong recovery code does not charge the factor's streak (hard cap; S3 bounds it).
+ */
+function chargeStatement(challengeId: string, now: Date): SQL {
+  return sql`
+    with ${chargeChallengeCtes(challengeId, now, true)}
+    select challenge.user_id as "userId", budget.user_id is not null as "isCharged",
+      budget.count::int as "count", budget.window_started_at as "windowStartedAt",
+      budget.locked_until as "lockedUntil", u.email, u.account_id as "accountId", u.kind,
+      ${rootEmailColumn}, factor.locked_at is not null as "isFactorLocked"
+    from challenge
+    join users u on u.id = challenge.user_id
+    left join budget on budget.user_id = challenge.user_id
+    left join two_factors factor on factor.user_id = challenge.user_id`;
+}
+
+/**
+ * One statement: consume the recovery code, then reset the factor's streak (hard cap: and unlock a
+ * root user's factor, never a member's), then the challenge, then create the session, reset the
  * budget and audit — each only if the one before it happened. The 2FA itself stays (R4).
  */
 function settleStatement(input: {
@@ -54,9 +65,13 @@ function settleStatement(input: {
     sql`, `,
   );
   return sql`
-    with consumed as (
+    with used as (
       update recovery_codes set consumed_at = ${at}
       where user_id = ${input.userId} and code_hash in (${hashes}) and consumed_at is null
+      returning user_id
+    ), consumed as (
+      update two_factors set ${resetFactorStreak}
+      where user_id in (select user_id from used) and ${isFactorOpenForRecovery}
       returning user_id
     ),
     ${openSessionCtes({ ...input, audited: input.used })}
@@ -77,7 +92,9 @@ export async function recoverChallenge({
 }: ServiceCall<{ challengeId: string; code: string }>) {
   const now = deps.clock.now();
   const [charged] = await queryRows<ChargedChallenge>(deps.db, chargeStatement(input.challengeId, now));
-  if (!charged) throw new AppError("CHALLENGE_EXPIRED");
+  if (!charged) {
+    return refuseUnchargedChallenge(deps.db, { challengeId: input.challengeId, now, rootMayRecover: true });
+  }
   if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
 
   const party = { id: charged.userId, kind: charged.kind, email: charged.email };
@@ -103,7 +120,10 @@ export async function recoverChallenge({
       now,
       used: auditEventInsertWhen(
         deps,
-        audit("two_factor.recovery_code_used", { purpose: "sign_in" }),
+        audit("two_factor.recovery_code_used", {
+          purpose: "sign_in",
+          ...(charged.isFactorLocked ? { unlocked: true } : {}),
+        }),
         sql`select 1 from session`,
       ),
     }),

@@ -1,6 +1,6 @@
 import { EMAIL_CODE_TTL_IN_SECONDS, isChallengeOpen } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
-import { signInChallenges, users } from "../../db/schema/index.js";
+import { signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import type { ServiceCall } from "../context.js";
@@ -15,15 +15,18 @@ export async function resendChallengeCode({
   const now = deps.clock.now();
   const sent = await deps.db.transaction(async (tx) => {
     const [found] = await tx
-      .select({ challenge: signInChallenges, email: users.email })
+      .select({ challenge: signInChallenges, email: users.email, lockedAt: twoFactors.lockedAt })
       .from(signInChallenges)
       .innerJoin(users, eq(users.id, signInChallenges.userId))
+      .leftJoin(twoFactors, eq(twoFactors.userId, signInChallenges.userId))
       .where(eq(signInChallenges.id, input.challengeId))
       .for("update", { of: signInChallenges });
     if (!found || !isChallengeOpen(found.challenge, now)) {
       throw new AppError("CHALLENGE_EXPIRED");
     }
     if (found.challenge.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
+    // Hard cap: no code would be checked, so none is mailed.
+    if (found.lockedAt) throw new AppError("TWO_FACTOR_LOCKED");
     const code = await issueEmailCode(tx, deps, {
       send: "resend",
       userId: found.challenge.userId,

@@ -12,7 +12,17 @@ import {
   matchEmailCandidates,
   matchTotp,
 } from "../two-factor/codes.js";
-import { notifyCodeEntryLocked, notifyFailedSignInCode } from "../two-factor/notify-security.js";
+import {
+  chargeFactorStreakStatement,
+  isFactorOpenFor,
+  refuseUnchargedChallenge,
+  resetFactorStreak,
+} from "../two-factor/factor-streak.js";
+import {
+  notifyCodeEntryLocked,
+  notifyFactorLocked,
+  notifyFailedSignInCode,
+} from "../two-factor/notify-security.js";
 import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
 
 interface ChargedChallenge {
@@ -30,17 +40,21 @@ interface ChargedChallenge {
   kind: "root" | "member";
   rootEmail: string | null;
   challengeAttemptCount: number;
+  failedCodeStreak: number | null;
+  isLockingCharge: boolean;
   emailCodes: (Omit<EmailCodeCandidate, "expiresAt" | "consumedAt"> & { expiresAt: string })[];
 }
 
 /**
- * Round trip 1, one statement: charge the challenge (S3, at most 5 per challenge) and then the
- * user's budget (S3), and read what checking the code needs — and what a wrong code's notices need
- * (the root user's address for a member, the challenge's attempt count), so they cost no round trip.
+ * Round trip 1, one statement: charge the challenge (S3, at most 5 per challenge), then the
+ * user's budget (S3), then the factor's streak (hard cap), and read what checking the code needs —
+ * and what a wrong code's notices need (the root user's address for a member, the challenge's
+ * attempt count), so they cost no round trip.
  */
 function chargeChallengeStatement(challengeId: string, now: Date): SQL {
   return sql`
-    with ${chargeChallengeCtes(challengeId, now)}
+    with ${chargeChallengeCtes(challengeId, now)},
+    streak as (${chargeFactorStreakStatement(sql`select user_id from budget`, now)})
     select challenge.user_id as "userId", challenge.method as "challengeMethod",
       budget.user_id is not null as "isCharged", budget.count::int as "count",
       budget.window_started_at as "windowStartedAt", budget.locked_until as "lockedUntil",
@@ -49,13 +63,15 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
       u.email, u.account_id as "accountId", u.kind,
       ${rootEmailColumn},
       challenge.attempt_count::int as "challengeAttemptCount",
+      streak.failed_code_streak::int as "failedCodeStreak", streak.locked_at is not null as "isLockingCharge",
       coalesce((select json_agg(json_build_object('id', c.id, 'keyId', c.key_id, 'codeHash', c.code_hash,
           'purpose', c.purpose, 'bindingId', c.binding_id, 'expiresAt', c.expires_at))
         from email_codes c where c.binding_id = ${challengeId} and c.consumed_at is null), '[]'::json) as "emailCodes"
     from challenge
     join users u on u.id = challenge.user_id
     left join budget on budget.user_id = challenge.user_id
-    left join two_factors factor on factor.user_id = challenge.user_id`;
+    left join two_factors factor on factor.user_id = challenge.user_id
+    left join streak on streak.user_id = challenge.user_id`;
 }
 
 /**
@@ -70,17 +86,23 @@ function settleStatement(input: {
   tokenHash: string;
   now: Date;
   accepted: SQL;
+  isLockingCharge: boolean;
 }): SQL {
   const { match, now } = input;
+  const isOpen = isFactorOpenFor(input.isLockingCharge);
+  // Hard cap: the factor's update that takes the code resets its streak, unless it locked meanwhile.
   const consume =
     match.kind === "totp"
-      ? sql`update two_factors set last_accepted_step = ${match.step}
+      ? sql`consumed as (update two_factors set last_accepted_step = ${match.step}, ${resetFactorStreak}
           where user_id = ${input.userId} and (last_accepted_step is null or last_accepted_step < ${match.step})
-          returning user_id`
-      : sql`update email_codes set consumed_at = ${now.toISOString()}::timestamptz
-          where id = ${match.emailCodeId} and consumed_at is null returning user_id`;
+            and ${isOpen}
+          returning user_id)`
+      : sql`taken as (update email_codes set consumed_at = ${now.toISOString()}::timestamptz
+          where id = ${match.emailCodeId} and consumed_at is null returning user_id),
+        consumed as (update two_factors set ${resetFactorStreak}
+          where user_id in (select user_id from taken) and ${isOpen} returning user_id)`;
   return sql`
-    with consumed as (${consume}),
+    with ${consume},
     ${openSessionCtes({ ...input, audited: input.accepted })}
     select count(*)::int as "created" from session`;
 }
@@ -99,9 +121,13 @@ export async function verifyChallenge({
     deps.db,
     chargeChallengeStatement(input.challengeId, now),
   );
-  if (!charged) throw new AppError("CHALLENGE_EXPIRED");
+  if (!charged) {
+    return refuseUnchargedChallenge(deps.db, { challengeId: input.challengeId, now, rootMayRecover: false });
+  }
   if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
   if (charged.factorMethod !== charged.challengeMethod) throw new AppError("CHALLENGE_EXPIRED");
+  // Hard cap: locked by a concurrent charge since this one's guard read it.
+  if (charged.failedCodeStreak === null) throw new AppError("TWO_FACTOR_LOCKED");
 
   const match =
     charged.challengeMethod === "totp"
@@ -150,6 +176,7 @@ export async function verifyChallenge({
         tokenHash,
         now,
         accepted,
+        isLockingCharge: charged.isLockingCharge,
       }),
     );
     if (settled?.created === 1) return { token, userId: charged.userId };
@@ -161,10 +188,17 @@ export async function verifyChallenge({
     deps,
     audit("two_factor.code_rejected", detail),
     ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
+    ...(charged.isLockingCharge
+      ? [audit("two_factor.factor_locked", { failedCodes: charged.failedCodeStreak })]
+      : []),
   );
   // The answer is decided: the notices go out without holding it (sendMail logs its own failures).
   const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
   if (charged.challengeAttemptCount === 1) void notifyFailedSignInCode(deps, recipients, { at: now, meta });
   if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { at: now, meta, lockedUntil });
+  if (charged.isLockingCharge) {
+    void notifyFactorLocked(deps, recipients, { at: now, meta, subjectKind: charged.kind });
+    throw new AppError("TWO_FACTOR_LOCKED");
+  }
   throw new AppError("INVALID_CODE");
 }

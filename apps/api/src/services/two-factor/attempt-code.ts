@@ -7,7 +7,8 @@ import type { RequestMeta } from "../context.js";
 import { chargeUserCodeAttempt, resetUserCodeAttempts } from "../limits/code-attempts.js";
 import type { UserRow } from "../users.js";
 import { type CodeMatch, type CodeSource, matchCode } from "./codes.js";
-import { notifyCodeEntryLocked, recipientsOf } from "./notify-security.js";
+import { chargeUserFactorStreak, settleUserFactorStreak } from "./factor-streak.js";
+import { notifyCodeEntryLocked, notifyFactorLocked, recipientsOf } from "./notify-security.js";
 
 class SettleRefused extends Error {}
 
@@ -38,15 +39,18 @@ export async function attemptCode<T>(
     subject: partyOf(subject),
     meta: input.meta,
   };
-  const { budget, source } = await deps.db.transaction(async (tx) => {
+  const { budget, source, streak } = await deps.db.transaction(async (tx) => {
+    // Hard cap: a locked factor checks no code and is charged nothing (the throw rolls back).
+    const streak = await chargeUserFactorStreak(tx, subject.id, now);
     await input.charge?.(tx);
     const charged = await chargeUserCodeAttempt(tx, subject.id, now);
-    return { budget: charged, source: await input.source(tx) };
+    return { budget: charged, source: await input.source(tx), streak };
   });
   const match = await matchCode(deps.db, deps, { userId: subject.id, code: input.code, now, source });
   if (match) {
     try {
       return await deps.db.transaction(async (tx) => {
+        await settleUserFactorStreak(tx, subject.id, streak);
         const result = await input.settle(tx, match);
         if (result === null) throw new SettleRefused();
         await resetUserCodeAttempts(tx, subject.id);
@@ -75,10 +79,22 @@ export async function attemptCode<T>(
         detail: { lockedUntil: lockedUntil.toISOString() },
       });
     }
+    if (streak?.isLockingCharge) {
+      await recordAuditEvent(tx, deps, {
+        ...audit,
+        type: "two_factor.factor_locked",
+        detail: { failedCodes: streak.failedCodeStreak },
+      });
+    }
   });
-  if (lockedUntil) {
+  if (lockedUntil || streak?.isLockingCharge) {
     const recipients = await recipientsOf(deps, subject);
-    void notifyCodeEntryLocked(deps, recipients, { at: now, meta: input.meta, lockedUntil });
+    const facts = { at: now, meta: input.meta };
+    if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { ...facts, lockedUntil });
+    if (streak?.isLockingCharge) {
+      void notifyFactorLocked(deps, recipients, { ...facts, subjectKind: subject.kind });
+      throw new AppError("TWO_FACTOR_LOCKED");
+    }
   }
   throw new AppError("INVALID_CODE");
 }

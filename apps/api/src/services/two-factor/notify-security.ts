@@ -1,7 +1,9 @@
+import { MAX_CONSECUTIVE_FAILED_CODES } from "@cloud2fa/domain";
 import type { Deps } from "../../deps.js";
 import type { MailMessage } from "../../mail/mailer.js";
 import {
   codeEntryLockedMessage,
+  factorLockedMessage,
   failedSignInCodeMessage,
   recoveryCodeUsedMessage,
   type SecurityNotice,
@@ -42,6 +44,21 @@ export function notifyCodeEntryLocked(
   return sendMail(
     deps,
     ...toEveryone(recipients, facts, (to, notice) => codeEntryLockedMessage(to, { ...notice, lockedUntil })),
+  );
+}
+
+/** Hard cap: the wrong code that reached the cap locked the factor; mailed once, by that attempt. */
+export function notifyFactorLocked(
+  deps: Deps,
+  recipients: NoticeRecipients,
+  facts: { at: Date; meta: RequestMeta; subjectKind: "root" | "member" },
+): Promise<void> {
+  const { subjectKind } = facts;
+  return sendMail(
+    deps,
+    ...toEveryone(recipients, facts, (to, notice) =>
+      factorLockedMessage(to, { ...notice, subjectKind, failedCodes: MAX_CONSECUTIVE_FAILED_CODES }),
+    ),
   );
 }
 
