@@ -310,8 +310,9 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               method={props.actor.twoFactor.method}
                               client={props.client.stepUp}
                               onConfirmed={() => {
+                                const { retry } = pending();
                                 setStepUp(null);
-                                return pending().retry();
+                                return retry();
                               }}
                               onCancel={() => setStepUp(null)}
                             />
