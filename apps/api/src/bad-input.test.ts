@@ -198,6 +198,14 @@ const endpoints: Record<string, Endpoint> = {
     required: ["code"],
     badValues: { code: badCodes },
   },
+  "POST /api/me/step-up": {
+    method: "POST",
+    path: () => "/api/me/step-up",
+    isSignedIn: true,
+    valid: () => ({ code: "123456" }),
+    required: ["code"],
+    badValues: { code: badCodes },
+  },
   "GET /api/team/settings": { method: "GET", path: () => "/api/team/settings", isSignedIn: true },
   "PATCH /api/team/settings": {
     method: "PATCH",

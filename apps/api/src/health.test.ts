@@ -45,6 +45,7 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/me/two-factor/code",
         "DELETE /api/me/two-factor",
         "POST /api/me/two-factor/recovery-codes",
+        "POST /api/me/step-up",
         "GET /api/team/settings",
         "PATCH /api/team/settings",
         "GET /api/team/members",

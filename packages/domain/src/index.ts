@@ -8,6 +8,7 @@ export * from "./hard-cap.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
 export * from "./session.js";
+export * from "./step-up.js";
 export * from "./team.js";
 export * from "./time.js";
 export * from "./totp.js";

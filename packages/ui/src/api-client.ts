@@ -2,6 +2,7 @@ import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
+import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
 import type { TwoFactorClient } from "./two-factor-settings.js";
@@ -30,6 +31,13 @@ export const twoFactorClient: TwoFactorClient = {
 
 const member = api.team.members[":id"];
 
+export const stepUpClient: StepUpClient = {
+  stepUp: async (code) => {
+    await expectOk(api.me["step-up"].$post({ json: { code } }));
+  },
+  sendActionCode: twoFactorClient.sendActionCode,
+};
+
 export const teamClient: TeamClient = {
   list: async () => (await expectOk(api.team.members.$get())).members,
   invite: async (input) => {
@@ -44,11 +52,13 @@ export const teamClient: TeamClient = {
   removeTwoFactor: async (id, reason) => {
     await expectOk(member["two-factor"].$delete({ param: { id }, json: reason ? { reason } : {} }));
   },
+  stepUp: stepUpClient,
 };
 
 export const teamSettingsClient: TeamSettingsClient = {
   read: () => expectOk(api.team.settings.$get()),
   update: (settings) => expectOk(api.team.settings.$patch({ json: settings })),
+  stepUp: stepUpClient,
 };
 
 const auditEvents = api.team["audit-events"];

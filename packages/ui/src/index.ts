@@ -10,6 +10,7 @@ export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
 export * from "./session.js";
 export * from "./sign-in-page.js";
+export * from "./step-up-prompt.js";
 export * from "./team-page.js";
 export * from "./team-settings-card.js";
 export * from "./two-factor-settings.js";

@@ -10,6 +10,7 @@ import {
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { InviteForm, type InviteInput } from "./invite-form.js";
+import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
 import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
 
 export interface MemberView {
@@ -34,6 +35,8 @@ export interface TeamClient {
   update: (id: string, patch: MemberPatch) => Promise<void>;
   remove: (id: string) => Promise<void>;
   removeTwoFactor: (id: string, reason: string) => Promise<void>;
+  /** Step-up: the code prompt of a refused sensitive action. */
+  stepUp: StepUpClient;
 }
 
 /** `asksReason`: the confirmation offers an optional reason, handed to `run` (Remove 2FA). */
@@ -62,8 +65,10 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
     setConfirmation(pending);
   };
   const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
+  // Step-up: a sensitive action refused with STEP_UP_REQUIRED waits in its member's row for a code.
+  const [stepUp, setStepUp] = createSignal<{ memberId: string; retry: () => Promise<void> } | null>(null);
 
-  const act = async (run: () => Promise<void>, done: string) => {
+  const act = async (run: () => Promise<void>, done: string, memberId?: string) => {
     setError(null);
     setNotice("");
     try {
@@ -71,7 +76,11 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
       setNotice(done);
       await refetch();
     } catch (failure) {
-      setError(failure);
+      if (memberId && isStepUpRequired(failure)) {
+        setStepUp({ memberId, retry: () => act(run, done, memberId) });
+      } else {
+        setError(failure);
+      }
     }
   };
 
@@ -171,6 +180,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             void act(
                               () => props.client.update(member.id, { roles }),
                               `Roles of ${member.email} changed.`,
+                              member.id,
                             );
                           }}
                           onCancel={() => setEditingRoles(null)}
@@ -207,6 +217,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               void act(
                                 () => props.client.update(member.id, { status }),
                                 `${member.email} is now ${status}.`,
+                                member.id,
                               );
                             }}
                           >
@@ -231,6 +242,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                   act(
                                     () => props.client.update(member.id, { sso: !member.sso }),
                                     `SSO flag of ${member.email} changed.`,
+                                    member.id,
                                   )
                                 }
                               >
@@ -270,6 +282,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                     act(
                                       () => props.client.removeTwoFactor(member.id, reason),
                                       `Two-factor authentication of ${member.email} removed.`,
+                                      member.id,
                                     ),
                                 })
                               }
@@ -287,12 +300,31 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                 text: `Delete ${member.email}? This is final.`,
                                 action: `Delete ${member.email}`,
                                 run: () =>
-                                  act(() => props.client.remove(member.id), `${member.email} deleted.`),
+                                  act(
+                                    () => props.client.remove(member.id),
+                                    `${member.email} deleted.`,
+                                    member.id,
+                                  ),
                               })
                             }
                           >
                             Delete
                           </button>
+                        </Show>
+                        <Show when={stepUp()?.memberId === member.id ? stepUp() : null}>
+                          {(pending) => (
+                            <StepUpPrompt
+                              id={`step-up-${member.id}`}
+                              method={props.actor.twoFactor.method}
+                              client={props.client.stepUp}
+                              onConfirmed={() => {
+                                const { retry } = pending();
+                                setStepUp(null);
+                                return retry();
+                              }}
+                              onCancel={() => setStepUp(null)}
+                            />
+                          )}
                         </Show>
                       </td>
                     </Show>

@@ -1,5 +1,7 @@
+import type { TwoFactorMethod } from "@cloud2fa/domain";
 import { createResource, createSignal, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
+import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
 
 export interface TeamSettingsView {
   allowMemberRecoveryCodes: boolean;
@@ -8,19 +10,33 @@ export interface TeamSettingsView {
 export interface TeamSettingsClient {
   read: () => Promise<TeamSettingsView>;
   update: (settings: TeamSettingsView) => Promise<TeamSettingsView>;
+  /** Step-up: the team policy needs a recent code. */
+  stepUp: StepUpClient;
 }
 
 /** The team's settings, changed by the root user only. */
-export function TeamSettingsCard(props: { client: TeamSettingsClient }) {
+export function TeamSettingsCard(props: {
+  client: TeamSettingsClient;
+  /** The acting user's 2FA method, for the step-up prompt. */
+  method?: TwoFactorMethod | null;
+}) {
   const [settings, { mutate }] = createResource(() => props.client.read());
   const [error, setError] = createSignal<unknown>(null);
-  const toggle = async (allowMemberRecoveryCodes: boolean) => {
+  const [stepUp, setStepUp] = createSignal<(() => Promise<void>) | null>(null);
+  /** Resolves false when the change was refused (the control then shows the stored value again). */
+  const save = async (change: TeamSettingsView): Promise<boolean> => {
     setError(null);
     try {
-      mutate(await props.client.update({ allowMemberRecoveryCodes }));
+      mutate(await props.client.update(change));
+      return true;
     } catch (failure) {
-      setError(failure);
+      if (isStepUpRequired(failure)) setStepUp(() => async () => void (await save(change)));
+      else setError(failure);
+      return false;
     }
+  };
+  const toggle = async (box: HTMLInputElement) => {
+    if (!(await save({ allowMemberRecoveryCodes: box.checked }))) box.checked = !box.checked;
   };
   return (
     <section class="card" aria-labelledby="team-settings-title">
@@ -31,10 +47,25 @@ export function TeamSettingsCard(props: { client: TeamSettingsClient }) {
             <input
               type="checkbox"
               checked={current().allowMemberRecoveryCodes}
-              onChange={(event) => void toggle(event.currentTarget.checked)}
+              onChange={(event) => void toggle(event.currentTarget)}
             />{" "}
             Members get recovery codes when they enable two-factor authentication
           </label>
+        )}
+      </Show>
+      <Show when={stepUp()}>
+        {(retry) => (
+          <StepUpPrompt
+            id="team-settings-step-up"
+            method={props.method ?? null}
+            client={props.client.stepUp}
+            onConfirmed={() => {
+              const pending = retry();
+              setStepUp(null);
+              return pending();
+            }}
+            onCancel={() => setStepUp(null)}
+          />
         )}
       </Show>
       <ErrorMessage error={error()} />

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
+import { stepUp } from "../services/step-up/step-up.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
 import { regenerateRecoveryCodes } from "../services/two-factor/regenerate-recovery-codes.js";
 import { removeOwnTwoFactor } from "../services/two-factor/remove-own.js";
@@ -110,6 +111,31 @@ const removeOwn = createRoute({
   responses: { 204: { description: "Removed" }, ...errorResponses },
 });
 
+const stepUpRoute = createRoute({
+  method: "post",
+  path: "/me/step-up",
+  tags,
+  security,
+  summary: "Step-up: confirm it is you with a current code before a sensitive team action",
+  description:
+    "A code of your enabled factor (authenticator app, or for the email method the code mailed by `POST /api/me/two-factor/code`) opens the sensitive team actions (removing a member's 2FA, deleting or disabling a member, changing roles or SSO, the team settings) for this session for 10 minutes; until then they answer 403 `STEP_UP_REQUIRED`. The sign-in code and the setup confirmation count too. Charged like every code check (S3); a TOTP step is accepted once (S2). 404 `NOT_FOUND` for a user without 2FA (step-up does not apply to them).",
+  middleware: requireSession,
+  request: { body: jsonBody(z.strictObject({ code: Code })) },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          steppedUpUntil: z
+            .string()
+            .describe("ISO 8601: sensitive actions need no new code in this session until then"),
+        })
+        .openapi("SteppedUp"),
+      "Confirmed",
+    ),
+    ...errorResponses,
+  },
+});
+
 export const meRoutes = createRouter()
   .openapi(me, async (c) => {
     const { user, row, enabled } = sessionOf(c);
@@ -147,6 +173,12 @@ export const meRoutes = createRouter()
       meta: c.get("meta"),
     });
     return c.json({ status: "accepted" as const }, 202);
+  })
+  .openapi(stepUpRoute, async (c) => {
+    const auth = sessionOf(c);
+    const input = { userId: auth.user.id, sessionId: auth.sessionId, ...c.req.valid("json") };
+    const { steppedUpUntil } = await stepUp({ deps: c.get("deps"), input, meta: c.get("meta") });
+    return c.json({ steppedUpUntil: steppedUpUntil.toISOString() }, 200);
   })
   .openapi(regenerate, async (c) => {
     const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };

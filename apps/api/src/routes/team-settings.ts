@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
+import { stepUpStateOf } from "../services/step-up/require-step-up.js";
 import { readTeamSettings, updateTeamSettings } from "../services/team/settings.js";
 import { errorResponses, jsonBody, jsonResponse } from "./schemas.js";
+import { stepUpResponses } from "./step-up-responses.js";
 
 const tags = ["Team"];
 const security = [{ session: [] }];
@@ -33,11 +35,11 @@ const update = createRoute({
   tags,
   security,
   middleware: requireSession,
-  summary: "Change the team's settings: the root user only",
+  summary: "Change the team's settings: the root user only (step-up: a code within 10 minutes)",
   request: {
     body: jsonBody(z.strictObject({ allowMemberRecoveryCodes: z.boolean() })),
   },
-  responses: { 200: jsonResponse(TeamSettings, "Updated"), ...errorResponses },
+  responses: { 200: jsonResponse(TeamSettings, "Updated"), ...errorResponses, ...stepUpResponses },
 });
 
 export const teamSettingsRoutes = createRouter()
@@ -45,7 +47,7 @@ export const teamSettingsRoutes = createRouter()
   .openapi(update, async (c) => {
     const settings = await updateTeamSettings({
       deps: c.get("deps"),
-      input: { actor: sessionOf(c).row, settings: c.req.valid("json") },
+      input: { actor: sessionOf(c).row, settings: c.req.valid("json"), stepUp: stepUpStateOf(sessionOf(c)) },
       meta: c.get("meta"),
     });
     return c.json(settings, 200);

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
+import { stepUpStateOf } from "../services/step-up/require-step-up.js";
 import { deleteMember } from "../services/team/delete-member.js";
 import { inviteMember } from "../services/team/invite-member.js";
 import { listMembers } from "../services/team/list-members.js";
@@ -19,6 +20,7 @@ import {
   RemovalReason,
   Role,
 } from "./schemas.js";
+import { stepUpResponses } from "./step-up-responses.js";
 
 const tags = ["Team"];
 const security = [{ session: [] }];
@@ -63,6 +65,8 @@ const update = createRoute({
   security,
   middleware,
   summary: "Change a member's status, roles, SSO flag or remark",
+  description:
+    "Step-up: disabling a member, changing its roles or its SSO flag need a code entered within 10 minutes (403 `STEP_UP_REQUIRED`); enabling and the remark do not.",
   request: {
     params: memberParams,
     body: jsonBody(
@@ -79,7 +83,7 @@ const update = createRoute({
         ),
     ),
   },
-  responses: { 200: jsonResponse(Member, "Updated"), ...notFound, ...errorResponses },
+  responses: { 200: jsonResponse(Member, "Updated"), ...notFound, ...errorResponses, ...stepUpResponses },
 });
 
 const remove = createRoute({
@@ -88,9 +92,9 @@ const remove = createRoute({
   tags,
   security,
   middleware,
-  summary: "Delete a member (final); its sessions end",
+  summary: "Delete a member (final); its sessions end (step-up: a code within 10 minutes)",
   request: { params: memberParams },
-  responses: { 204: { description: "Deleted" }, ...notFound, ...errorResponses },
+  responses: { 204: { description: "Deleted" }, ...notFound, ...errorResponses, ...stepUpResponses },
 });
 
 const removeTwoFactor = createRoute({
@@ -101,12 +105,12 @@ const removeTwoFactor = createRoute({
   middleware,
   summary: "Remove a member's 2FA: the root user only (R5, R9)",
   description:
-    "The body is optional: `{ reason }` (trimmed, at most 500 characters) is mailed to the member and the root user and kept in the `two_factor.removed` audit event.",
+    "The body is optional: `{ reason }` (trimmed, at most 500 characters) is mailed to the member and the root user and kept in the `two_factor.removed` audit event. Step-up: needs a code entered within 10 minutes (403 `STEP_UP_REQUIRED`).",
   request: {
     params: memberParams,
     body: optionalJsonBody(z.strictObject({ reason: RemovalReason.optional() })),
   },
-  responses: { 204: { description: "Removed" }, ...notFound, ...errorResponses },
+  responses: { 204: { description: "Removed" }, ...notFound, ...errorResponses, ...stepUpResponses },
 });
 
 function actorOf(c: Parameters<typeof sessionOf>[0]) {
@@ -130,7 +134,14 @@ export const teamRoutes = createRouter()
     const memberId = c.req.valid("param").id;
     const input = c.req.valid("json");
     return c.json(
-      await updateMember({ deps: c.get("deps"), actor: actorOf(c), memberId, input, meta: c.get("meta") }),
+      await updateMember({
+        deps: c.get("deps"),
+        actor: actorOf(c),
+        memberId,
+        input,
+        stepUp: stepUpStateOf(sessionOf(c)),
+        meta: c.get("meta"),
+      }),
       200,
     );
   })
@@ -139,6 +150,7 @@ export const teamRoutes = createRouter()
       deps: c.get("deps"),
       actor: actorOf(c),
       memberId: c.req.valid("param").id,
+      stepUp: stepUpStateOf(sessionOf(c)),
       meta: c.get("meta"),
     });
     return c.body(null, 204);
@@ -151,6 +163,7 @@ export const teamRoutes = createRouter()
       actor: actorOf(c),
       memberId,
       reason,
+      stepUp: stepUpStateOf(sessionOf(c)),
       meta: c.get("meta"),
     });
     return c.body(null, 204);

@@ -10,7 +10,7 @@ export function TeamRoute() {
         <>
           <TeamPage actor={user()} client={teamClient} />
           <Show when={user().kind === "root"}>
-            <TeamSettingsCard client={teamSettingsClient} />
+            <TeamSettingsCard client={teamSettingsClient} method={user().twoFactor.method} />
           </Show>
         </>
       )}

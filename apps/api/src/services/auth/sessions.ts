@@ -26,6 +26,8 @@ export interface SessionUser {
   user: User;
   row: UserRow;
   enabled: TwoFactorRow | undefined;
+  /** Step-up: when a valid code was last entered in this session. */
+  steppedUpAt: Date | null;
 }
 
 /** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
@@ -48,7 +50,13 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
   }
-  return { sessionId: found.session.id, user, row: found.user, enabled: found.enabled ?? undefined };
+  return {
+    sessionId: found.session.id,
+    user,
+    row: found.user,
+    enabled: found.enabled ?? undefined,
+    steppedUpAt: found.session.steppedUpAt,
+  };
 }
 
 export async function revokeSession(q: Queryable, sessionId: string, now: Date): Promise<void> {

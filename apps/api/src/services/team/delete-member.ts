@@ -1,9 +1,10 @@
-import type { User } from "@cloud2fa/domain";
+import type { StepUpState, User } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 
 /** Final: the row goes, and with it (cascade) its sessions, challenges, 2FA and codes (S5). */
@@ -11,16 +12,19 @@ export async function deleteMember({
   deps,
   actor,
   memberId,
+  stepUp,
   meta,
 }: {
   deps: Deps;
   actor: User;
   memberId: string;
+  stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<void> {
   authorizeTeamAction(actor, "delete");
   await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId);
+    requireStepUp(stepUp, deps.clock.now());
     await tx.delete(users).where(eq(users.id, row.id));
     await recordAuditEvent(tx, deps, {
       accountId: row.accountId,

@@ -1,4 +1,4 @@
-import type { User } from "@cloud2fa/domain";
+import type { StepUpState, User } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { twoFactorSetups, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
@@ -6,6 +6,7 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import { revokeUserAccess } from "../auth/sessions.js";
 import type { RequestMeta } from "../context.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
 import { notifyTwoFactorChange } from "../two-factor/notify-change.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 
@@ -18,12 +19,14 @@ export async function removeMemberTwoFactor({
   actor,
   memberId,
   reason,
+  stepUp,
   meta,
 }: {
   deps: Deps;
   actor: User;
   memberId: string;
   reason?: string | undefined;
+  stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<void> {
   const givenReason = reason?.trim() || undefined;
@@ -31,6 +34,7 @@ export async function removeMemberTwoFactor({
   const now = deps.clock.now();
   const { member, actorRow } = await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId);
+    requireStepUp(stepUp, now);
     const [removed] = await tx.delete(twoFactors).where(eq(twoFactors.userId, row.id)).returning();
     if (!removed)
       throw new AppError("NOT_FOUND", { message: "This member has no two-factor authentication." });

@@ -1,9 +1,11 @@
+import type { StepUpState } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
 import type { UserRow } from "../users.js";
 
 export interface TeamSettings {
@@ -19,14 +21,19 @@ export async function readTeamSettings(deps: Deps, accountId: string): Promise<T
   return team;
 }
 
-/** The team's settings are the root user's alone. */
+/** The team's settings are the root user's alone, and the team policy needs a recent code (step-up). */
 export async function updateTeamSettings({
   deps,
   input,
   meta,
-}: ServiceCall<{ actor: UserRow; settings: Partial<TeamSettings> }>): Promise<TeamSettings> {
+}: ServiceCall<{
+  actor: UserRow;
+  settings: Partial<TeamSettings>;
+  stepUp: StepUpState;
+}>): Promise<TeamSettings> {
   const { actor, settings } = input;
   if (actor.kind !== "root") throw new AppError("FORBIDDEN");
+  requireStepUp(input.stepUp, deps.clock.now());
   return deps.db.transaction(async (tx) => {
     if (settings.allowMemberRecoveryCodes !== undefined) {
       await tx

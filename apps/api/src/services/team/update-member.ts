@@ -1,4 +1,11 @@
-import { canChangeMemberStatus, canChangeSso, type MemberRole, type User } from "@cloud2fa/domain";
+import {
+  canChangeMemberStatus,
+  canChangeSso,
+  type MemberRole,
+  memberChangeStepUpActions,
+  type StepUpState,
+  type User,
+} from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { twoFactorSetups, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
@@ -6,6 +13,7 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import { revokeUserAccess } from "../auth/sessions.js";
 import type { RequestMeta } from "../context.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
 import { loadUser, toDomainUser } from "../users.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 import { type MemberView, readMemberView } from "./list-members.js";
@@ -23,12 +31,14 @@ export async function updateMember({
   actor,
   memberId,
   input,
+  stepUp,
   meta,
 }: {
   deps: Deps;
   actor: User;
   memberId: string;
   input: UpdateMemberInput;
+  stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<MemberView> {
   if (input.status !== undefined) authorizeTeamAction(actor, "changeStatus");
@@ -41,6 +51,8 @@ export async function updateMember({
     const member = toDomainUser(row);
     const loaded = await loadUser(tx, { id: row.id });
     if (member.kind !== "member" || !loaded) throw new AppError("NOT_FOUND");
+    // Step-up: disabling, roles and SSO need a recent code; a remark or enabling does not.
+    if (memberChangeStepUpActions(member, input).length > 0) requireStepUp(stepUp, now);
     const audit = { accountId: row.accountId, actor: partyOf(actor), subject: partyOf(row), meta };
 
     if (input.status !== undefined && input.status !== member.status) {

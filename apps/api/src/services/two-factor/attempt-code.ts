@@ -25,7 +25,7 @@ export async function attemptCode<T>(
     actor?: UserRow;
     code: string;
     meta: RequestMeta;
-    purpose: "sign_in" | "setup" | "removal" | "recovery_codes";
+    purpose: "sign_in" | "setup" | "removal" | "recovery_codes" | "step_up";
     source: (tx: Tx) => Promise<CodeSource>;
     charge?: (tx: Tx) => Promise<void>;
     settle: (tx: Tx, match: CodeMatch) => Promise<T | null>;

@@ -1,6 +1,6 @@
 import { canConfirmSetup } from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
-import { twoFactorSetups, twoFactors } from "../../db/schema/index.js";
+import { sessions, twoFactorSetups, twoFactors } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import { revokeUserAccess } from "../auth/sessions.js";
@@ -64,6 +64,8 @@ export async function confirmSetup({
         exceptSessionId: input.sessionId,
         includeChallenges: true,
       });
+      // Step-up: the confirming code counts for this session.
+      await tx.update(sessions).set({ steppedUpAt: now }).where(eq(sessions.id, input.sessionId));
       await recordAuditEvent(tx, deps, {
         accountId: subject.accountId,
         type: "two_factor.enabled",

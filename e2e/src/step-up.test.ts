@@ -1,0 +1,152 @@
+import { describeError } from "@cloud2fa/domain";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ageRootStepUp } from "../../apps/api/src/test/age-step-up.js";
+import { startSmtpServer } from "../../apps/api/src/test/smtp.js";
+import { launchBrowser, saveScreenshot } from "./browser.js";
+import {
+  confirmTotpSetup,
+  enterTotpCode,
+  Harness,
+  PASSWORD,
+  signOut,
+  startTotpSetup,
+  totpUser,
+} from "./harness.js";
+import { startRestartableServer } from "./step-up-server.js";
+
+// Step-up (issue 5) in the browser. The server runs on the real clock and e2e has no clock to move, so to
+// make the session's last code older than 10 minutes without waiting, the journey stops the server, moves
+// this root user's sessions.stepped_up_at 11 minutes back in the embedded database (DATA_DIR), and starts
+// it again on the same port and data. Nothing else is touched: the session itself stays valid.
+
+const harness = new Harness();
+let server: Awaited<ReturnType<typeof startRestartableServer>> | null = null;
+
+beforeAll(async () => {
+  const smtp = await startSmtpServer();
+  server = await startRestartableServer(smtp.url);
+  harness.running = { smtp, server, browser: await launchBrowser() };
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state !== "fail") return;
+  const open = harness.pages.filter((page) => !page.isClosed());
+  await Promise.all(
+    open.map((page, index) =>
+      page.screenshot({ path: `/tmp/e2e-step-up-failure-${index}.png` }).catch(() => {}),
+    ),
+  );
+});
+
+afterAll(async () => {
+  await harness.running?.browser.close();
+  await server?.stop();
+  await harness.running?.smtp.close();
+});
+
+/** The code of the next "Your cloud2fa code" mail to `to` after `send`. */
+async function mailedCode(to: string, send: () => Promise<void>): Promise<string> {
+  const codeMails = () =>
+    harness.smtp.received.filter((mail) => mail.to === to && /Your cloud2fa code/.test(mail.subject));
+  const seen = codeMails().length;
+  await send();
+  const deadline = Date.now() + 15_000;
+  while (codeMails().length <= seen) {
+    if (Date.now() > deadline) throw new Error(`no code mail to ${to}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return /(\d{6})/.exec(codeMails()[seen]?.subject ?? "")?.[1] ?? "";
+}
+
+describe("Step-up journeys", () => {
+  it("Step-up: 10 minutes after the sign-in code, Remove 2FA asks for a code inline, then goes through", async () => {
+    const root = totpUser("root.stepup@example.com");
+    const member = totpUser("member.stepup@example.com");
+    const rootPage = await harness.rootPage(root.email);
+    const memberPage = await harness.memberPage(rootPage, member.email);
+    await memberPage.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+    await startTotpSetup(memberPage, member);
+    await confirmTotpSetup(memberPage, member);
+
+    await rootPage.getByRole("navigation").getByRole("link", { name: "Security" }).click();
+    await startTotpSetup(rootPage, root);
+    await confirmTotpSetup(rootPage, root);
+    await rootPage.getByRole("link", { name: "Back to the Cloud Console" }).click();
+    // The root user signs in with the authenticator app: the sign-in code is the session's last code.
+    await signOut(rootPage);
+    await harness.signInRoot(rootPage, root.email);
+    await enterTotpCode(rootPage, root);
+    await rootPage.getByText("Welcome to the Cloud Console").waitFor();
+
+    await server?.restartAfter(async (database) => {
+      expect(await ageRootStepUp(database.db, root.email, 11 * 60)).toBe(1);
+    });
+
+    await rootPage.goto(harness.url("/team"));
+    const row = rootPage.locator(`tr[data-member="${member.email}"]`);
+    await row.getByText("Enabled").waitFor();
+    await row.getByRole("button", { name: "Remove 2FA" }).click();
+    await rootPage.getByRole("button", { name: `Remove 2FA of ${member.email}` }).click();
+
+    // The API answered STEP_UP_REQUIRED: the code prompt opens in the member's row, focused.
+    const prompt = row.getByRole("form", {
+      name: new RegExp(describeError("STEP_UP_REQUIRED").slice(0, 20)),
+    });
+    await prompt.waitFor();
+    const codeField = prompt.getByLabel("Confirmation code");
+    const focusedId = await rootPage.evaluate("document.activeElement && document.activeElement.id");
+    expect(focusedId).toBe(await codeField.getAttribute("id"));
+    await row.getByText("Enabled").waitFor();
+    await saveScreenshot(rootPage, "console-team-step-up");
+
+    await enterTotpCode(rootPage, root, "Confirmation code");
+    await rootPage.getByText(`Two-factor authentication of ${member.email} removed.`).waitFor();
+    await row.getByText("Off").waitFor();
+    expect(await row.getByRole("form").count()).toBe(0);
+    await harness.smtp.waitFor(member.email, /removed for your account/);
+    await Promise.all([memberPage, rootPage].map((open) => open.context().close()));
+  });
+
+  it("Step-up, R7: a root user with the email method changes the team settings after an emailed code, inline in the card", async () => {
+    const email = "root.stepup.email@example.com";
+    const rootPage = await harness.rootPage(email);
+    await rootPage.getByRole("navigation").getByRole("link", { name: "Security" }).click();
+    await rootPage.getByLabel("Email Message").check();
+    await rootPage.getByLabel("Your password").fill(PASSWORD);
+    const setupCode = await mailedCode(email, () =>
+      rootPage.getByRole("button", { name: "Set up two-factor authentication" }).click(),
+    );
+    await rootPage.getByLabel("Verification code").fill(setupCode);
+    await rootPage.getByText("Two-factor authentication is enabled.").waitFor();
+
+    await server?.restartAfter(async (database) => {
+      expect(await ageRootStepUp(database.db, email, 11 * 60)).toBe(1);
+    });
+
+    await rootPage.goto(harness.url("/team"));
+    const card = rootPage.getByRole("region", { name: "Team settings" });
+    const setting = card.getByLabel("Members get recovery codes when they enable two-factor authentication");
+    await setting.click();
+    const prompt = card.getByRole("form", {
+      name: new RegExp(describeError("STEP_UP_REQUIRED").slice(0, 20)),
+    });
+    await prompt.waitFor();
+    // Refused: the box shows the stored value until the change goes through.
+    await expect(setting.isChecked()).resolves.toBe(false);
+    const code = await mailedCode(email, () =>
+      prompt.getByRole("button", { name: "Email me a code" }).click(),
+    );
+    await prompt.getByText("We emailed you a 6-digit code.").waitFor();
+    await prompt.getByLabel("Confirmation code").fill(code);
+    await prompt.waitFor({ state: "detached" });
+    // The refused change is retried after the code: the box turns on once it is stored.
+    await card.locator('input[type="checkbox"]:checked').waitFor();
+    await rootPage.reload();
+    await expect(
+      rootPage
+        .getByLabel("Members get recovery codes when they enable two-factor authentication")
+        .isChecked(),
+    ).resolves.toBe(true);
+    await rootPage.context().close();
+  });
+});
