@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireSession, sessionOf } from "../http/authenticate.js";
+import { requireSession, requireSessionDuringEnrolment, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
 import { regenerateRecoveryCodes } from "../services/two-factor/regenerate-recovery-codes.js";
@@ -40,7 +40,7 @@ const me = createRoute({
   tags,
   security,
   summary: "The signed-in user (never a secret, S4)",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   responses: { 200: jsonResponse(Me, "The signed-in user"), ...errorResponses },
 });
 
@@ -50,7 +50,7 @@ const setup = createRoute({
   tags,
   security,
   summary: "Start a 2FA setup (R1, R3, R6, R7; R11: password again). Replaces a pending setup.",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
   responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },
 });
@@ -61,7 +61,7 @@ const confirm = createRoute({
   tags,
   security,
   summary: "Confirm the pending setup with a code of its method (R8); revokes other sessions",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ code: Code })) },
   responses: {
     200: jsonResponse(
@@ -112,7 +112,7 @@ const removeOwn = createRoute({
 
 export const meRoutes = createRouter()
   .openapi(me, async (c) => {
-    const { user, row, enabled } = sessionOf(c);
+    const { user, row, enabled, policy, enrolment } = sessionOf(c);
     return c.json(
       {
         kind: user.kind,
@@ -123,6 +123,12 @@ export const meRoutes = createRouter()
         status: row.status,
         sso: row.isSso,
         twoFactor: twoFactorSummary(enabled),
+        twoFactorPolicy: {
+          required: policy.required,
+          deadline: policy.deadline?.toISOString() ?? null,
+          enrolment: enrolment.state,
+          daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
+        },
       },
       200,
     );

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireSession, sessionOf } from "../http/authenticate.js";
+import { requireSession, requireSessionDuringEnrolment, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { readTeamSettings, updateTeamSettings } from "../services/team/settings.js";
 import { errorResponses, jsonBody, jsonResponse } from "./schemas.js";
@@ -22,8 +22,8 @@ const read = createRoute({
   path: "/team/settings",
   tags,
   security,
-  middleware: requireSession,
-  summary: "The team's settings (any signed-in user of the team)",
+  middleware: requireSessionDuringEnrolment,
+  summary: "The team's settings (any signed-in user of the team, also one who must enrol in 2FA first)",
   responses: { 200: jsonResponse(TeamSettings, "The settings"), ...errorResponses },
 });
 
