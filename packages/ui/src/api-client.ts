@@ -2,6 +2,7 @@ import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
+import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
 import type { TwoFactorClient } from "./two-factor-settings.js";
@@ -31,7 +32,7 @@ export const twoFactorClient: TwoFactorClient = {
 const member = api.team.members[":id"];
 
 export const teamClient: TeamClient = {
-  list: async () => (await expectOk(api.team.members.$get())).members,
+  list: async () => (await expectOk(api.team.members.$get({ query: {} }))).members,
   invite: async (input) => {
     await expectOk(api.team.members.$post({ json: input }));
   },
@@ -51,12 +52,19 @@ export const teamSettingsClient: TeamSettingsClient = {
   update: (settings) => expectOk(api.team.settings.$patch({ json: settings })),
 };
 
+const twoFactorPolicy = api.team.settings["two-factor-policy"];
+
+export const memberTwoFactorPolicyClient: MemberTwoFactorPolicyClient = {
+  read: () => expectOk(twoFactorPolicy.$get()),
+  update: (policy) => expectOk(twoFactorPolicy.$patch({ json: policy })),
+};
+
 const auditEvents = api.team["audit-events"];
 
 export const auditClient: AuditClient = {
   list: (query, cursor) => expectOk(auditEvents.$get({ query: cursor ? { ...query, cursor } : query })),
   exportUrl: (query) => auditEvents["export.csv"].$url({ query }).toString(),
-  members: async () => (await expectOk(api.team.members.$get())).members,
+  members: async () => (await expectOk(api.team.members.$get({ query: {} }))).members,
 };
 
 export const signOut = () => expectOk(api.auth.logout.$post());

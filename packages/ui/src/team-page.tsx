@@ -4,12 +4,15 @@ import {
   MAX_REMOVAL_REASON_LENGTH,
   type MemberRole,
   type MemberStatus,
+  matchesTwoFactorFilter,
   memberRoles,
+  type TwoFactorFilter,
   teamPermissions,
 } from "@cloud2fa/domain";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { InviteForm, type InviteInput } from "./invite-form.js";
+import { TeamComplianceBar, toComplianceMember } from "./team-compliance.js";
 import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
 
 export interface MemberView {
@@ -62,6 +65,9 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
     setConfirmation(pending);
   };
   const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
+  const [twoFactorFilter, setTwoFactorFilter] = createSignal<TwoFactorFilter>("all");
+  const shownMembers = () =>
+    members()?.filter((member) => matchesTwoFactorFilter(toComplianceMember(member), twoFactorFilter()));
 
   const act = async (run: () => Promise<void>, done: string) => {
     setError(null);
@@ -128,6 +134,11 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
             {notice()}
           </p>
         </Show>
+        <TeamComplianceBar
+          members={members() ?? []}
+          filter={twoFactorFilter()}
+          onFilter={setTwoFactorFilter}
+        />
         <div class="table-wrap">
           <table>
             <thead>
@@ -144,7 +155,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
             </thead>
             <tbody>
               <For
-                each={members()}
+                each={shownMembers()}
                 fallback={
                   <tr>
                     <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>

@@ -1,5 +1,6 @@
 import { createResource, createSignal, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
+import { type MemberTwoFactorPolicyClient, MemberTwoFactorPolicyFields } from "./member-two-factor-policy.js";
 
 export interface TeamSettingsView {
   allowMemberRecoveryCodes: boolean;
@@ -11,7 +12,11 @@ export interface TeamSettingsClient {
 }
 
 /** The team's settings, changed by the root user only. */
-export function TeamSettingsCard(props: { client: TeamSettingsClient }) {
+export function TeamSettingsCard(props: {
+  client: TeamSettingsClient;
+  /** Require 2FA for members: the policy's switch and deadline, when given. */
+  policyClient?: MemberTwoFactorPolicyClient;
+}) {
   const [settings, { mutate }] = createResource(() => props.client.read());
   const [error, setError] = createSignal<unknown>(null);
   const toggle = async (allowMemberRecoveryCodes: boolean) => {
@@ -38,6 +43,7 @@ export function TeamSettingsCard(props: { client: TeamSettingsClient }) {
         )}
       </Show>
       <ErrorMessage error={error()} />
+      <Show when={props.policyClient}>{(client) => <MemberTwoFactorPolicyFields client={client()} />}</Show>
     </section>
   );
 }
