@@ -1,48 +1,36 @@
 import { describeError } from "@cloud2fa/domain";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { connectDatabase } from "../../apps/api/src/db/connect.js";
 import { ageRootStepUp } from "../../apps/api/src/test/age-step-up.js";
-import { startSmtpServer } from "../../apps/api/src/test/smtp.js";
-import { launchBrowser, saveScreenshot } from "./browser.js";
+import { saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
   enterTotpCode,
-  Harness,
   PASSWORD,
   signOut,
   startTotpSetup,
   totpUser,
+  useHarness,
 } from "./harness.js";
-import { startRestartableServer } from "./step-up-server.js";
 
 // Step-up (issue 5) in the browser. The server runs on the real clock and e2e has no clock to move, so to
 // make the session's last code older than 10 minutes without waiting, the journey stops the server, moves
 // this root user's sessions.stepped_up_at 11 minutes back in the embedded database (DATA_DIR), and starts
 // it again on the same port and data. Nothing else is touched: the session itself stays valid.
 
-const harness = new Harness();
-let server: Awaited<ReturnType<typeof startRestartableServer>> | null = null;
+const harness = useHarness();
 
-beforeAll(async () => {
-  const smtp = await startSmtpServer();
-  server = await startRestartableServer(smtp.url);
-  harness.running = { smtp, server, browser: await launchBrowser() };
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state !== "fail") return;
-  const open = harness.pages.filter((page) => !page.isClosed());
-  await Promise.all(
-    open.map((page, index) =>
-      page.screenshot({ path: `/tmp/e2e-step-up-failure-${index}.png` }).catch(() => {}),
-    ),
-  );
-});
-
-afterAll(async () => {
-  await harness.running?.browser.close();
-  await server?.stop();
-  await harness.running?.smtp.close();
-});
+/** Stops the server, moves the root user's last code 11 minutes back in DATA_DIR's database, starts it again. */
+async function ageStepUpOf(email: string) {
+  await harness.server.restart(async (dataDir) => {
+    const database = await connectDatabase({ dataDir });
+    try {
+      expect(await ageRootStepUp(database.db, email, 11 * 60)).toBe(1);
+    } finally {
+      await database.close();
+    }
+  });
+}
 
 /** The code of the next "Your cloud2fa code" mail to `to` after `send`. */
 async function mailedCode(to: string, send: () => Promise<void>): Promise<string> {
@@ -78,9 +66,7 @@ describe("Step-up journeys", () => {
     await enterTotpCode(rootPage, root);
     await rootPage.getByText("Welcome to the Cloud Console").waitFor();
 
-    await server?.restartAfter(async (database) => {
-      expect(await ageRootStepUp(database.db, root.email, 11 * 60)).toBe(1);
-    });
+    await ageStepUpOf(root.email);
 
     await rootPage.goto(harness.url("/team"));
     const row = rootPage.locator(`tr[data-member="${member.email}"]`);
@@ -119,9 +105,7 @@ describe("Step-up journeys", () => {
     await rootPage.getByLabel("Verification code").fill(setupCode);
     await rootPage.getByText("Two-factor authentication is enabled.").waitFor();
 
-    await server?.restartAfter(async (database) => {
-      expect(await ageRootStepUp(database.db, email, 11 * 60)).toBe(1);
-    });
+    await ageStepUpOf(email);
 
     await rootPage.goto(harness.url("/team"));
     const card = rootPage.getByRole("region", { name: "Team settings" });

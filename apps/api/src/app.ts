@@ -15,6 +15,7 @@ import { docsPage } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
+import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
 
 /** The whole HTTP interface of SPEC §4 on injected deps: main.ts serves it, tests call app.request. */
 export function createApp(deps: Deps) {
@@ -23,6 +24,7 @@ export function createApp(deps: Deps) {
     .route("/", meRoutes)
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
+    .route("/", teamTwoFactorPolicyRoutes)
     .route("/", auditRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {

@@ -215,6 +215,19 @@ const endpoints: Record<string, Endpoint> = {
     required: ["allowMemberRecoveryCodes"],
     badValues: { allowMemberRecoveryCodes: ["true", 1, null] },
   },
+  "GET /api/team/settings/two-factor-policy": {
+    method: "GET",
+    path: () => "/api/team/settings/two-factor-policy",
+    isSignedIn: true,
+  },
+  "PATCH /api/team/settings/two-factor-policy": {
+    method: "PATCH",
+    path: () => "/api/team/settings/two-factor-policy",
+    isSignedIn: true,
+    valid: () => ({ requireMemberTwoFactor: true }),
+    required: ["requireMemberTwoFactor"],
+    badValues: { requireMemberTwoFactor: ["true", 1, null] },
+  },
   "GET /api/team/members": { method: "GET", path: () => "/api/team/members", isSignedIn: true },
   "POST /api/team/members": {
     method: "POST",

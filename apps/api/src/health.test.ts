@@ -48,6 +48,8 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/me/step-up",
         "GET /api/team/settings",
         "PATCH /api/team/settings",
+        "GET /api/team/settings/two-factor-policy",
+        "PATCH /api/team/settings/two-factor-policy",
         "GET /api/team/members",
         "POST /api/team/members",
         "PATCH /api/team/members/{id}",

@@ -104,7 +104,20 @@ const sensitiveActions: [string, (scene: Scene) => Action, (scene: Scene) => Pro
     async (s) => expect((await memberOf(context, s.root.cookie, s.target.id))?.sso).toBe(true),
   ],
   [
-    "change the team settings (policy)",
+    "require 2FA for members (the team policy)",
+    () => ({
+      method: "PATCH",
+      path: "/api/team/settings/two-factor-policy",
+      body: { requireMemberTwoFactor: true },
+      status: 200,
+    }),
+    async (s) =>
+      expect(
+        (await call(context, "GET", "/api/team/settings/two-factor-policy", { cookie: s.root.cookie })).body,
+      ).toMatchObject({ requireMemberTwoFactor: true }),
+  ],
+  [
+    "change the team settings (recovery codes for members)",
     () => ({
       method: "PATCH",
       path: "/api/team/settings",

@@ -1,6 +1,14 @@
 import { teamPermissions } from "@cloud2fa/domain";
-import { AuditPage, Layout, TeamPage, TwoFactorSettings, TwoFactorStatus, toDomainUser } from "@cloud2fa/ui";
-import { A, Navigate, Route, Router } from "@solidjs/router";
+import {
+  AuditPage,
+  EnrolmentBanner,
+  Layout,
+  TeamPage,
+  TwoFactorSettings,
+  TwoFactorStatus,
+  toDomainUser,
+} from "@cloud2fa/ui";
+import { A, Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { createResource, type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
@@ -12,12 +20,15 @@ function Shell(props: { children?: JSX.Element }) {
     const user = me();
     return user ? teamPermissions(toDomainUser(user)) : null;
   };
+  // Require 2FA for members: past the team's deadline, the setup page is all there is until enrolled.
+  const mustEnrol = () => me()?.twoFactorPolicy?.enrolment === "required_now";
+  const location = useLocation();
   return (
     <Layout
       product="Cloud Console · Team member"
       homeHref="/member/"
       nav={
-        <Show when={me()}>
+        <Show when={me() && !mustEnrol()}>
           <A href="/" end>
             Home
           </A>
@@ -53,7 +64,13 @@ function Shell(props: { children?: JSX.Element }) {
         </Show>
       }
     >
-      {props.children}
+      <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
+      <Show
+        when={!mustEnrol() || location.pathname.endsWith("/settings")}
+        fallback={<Navigate href="/settings" />}
+      >
+        {props.children}
+      </Show>
     </Layout>
   );
 }

@@ -2,6 +2,7 @@ export * from "./attempts.js";
 export * from "./audit.js";
 export * from "./constants.js";
 export * from "./email-code.js";
+export * from "./enforcement.js";
 export * from "./entities.js";
 export * from "./errors.js";
 export * from "./hard-cap.js";

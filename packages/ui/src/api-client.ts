@@ -2,6 +2,7 @@ import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
+import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -39,7 +40,7 @@ export const stepUpClient: StepUpClient = {
 };
 
 export const teamClient: TeamClient = {
-  list: async () => (await expectOk(api.team.members.$get())).members,
+  list: async () => (await expectOk(api.team.members.$get({ query: {} }))).members,
   invite: async (input) => {
     await expectOk(api.team.members.$post({ json: input }));
   },
@@ -61,12 +62,19 @@ export const teamSettingsClient: TeamSettingsClient = {
   stepUp: stepUpClient,
 };
 
+const twoFactorPolicy = api.team.settings["two-factor-policy"];
+
+export const memberTwoFactorPolicyClient: MemberTwoFactorPolicyClient = {
+  read: () => expectOk(twoFactorPolicy.$get()),
+  update: (policy) => expectOk(twoFactorPolicy.$patch({ json: policy })),
+};
+
 const auditEvents = api.team["audit-events"];
 
 export const auditClient: AuditClient = {
   list: (query, cursor) => expectOk(auditEvents.$get({ query: cursor ? { ...query, cursor } : query })),
   exportUrl: (query) => auditEvents["export.csv"].$url({ query }).toString(),
-  members: async () => (await expectOk(api.team.members.$get())).members,
+  members: async () => (await expectOk(api.team.members.$get({ query: {} }))).members,
 };
 
 export const signOut = () => expectOk(api.auth.logout.$post());

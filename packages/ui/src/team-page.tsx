@@ -4,13 +4,16 @@ import {
   MAX_REMOVAL_REASON_LENGTH,
   type MemberRole,
   type MemberStatus,
+  matchesTwoFactorFilter,
   memberRoles,
+  type TwoFactorFilter,
   teamPermissions,
 } from "@cloud2fa/domain";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { InviteForm, type InviteInput } from "./invite-form.js";
 import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
+import { TeamComplianceBar, toComplianceMember } from "./team-compliance.js";
 import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
 
 export interface MemberView {
@@ -67,6 +70,9 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
   // Step-up: a sensitive action refused with STEP_UP_REQUIRED waits in its member's row for a code.
   const [stepUp, setStepUp] = createSignal<{ memberId: string; retry: () => Promise<void> } | null>(null);
+  const [twoFactorFilter, setTwoFactorFilter] = createSignal<TwoFactorFilter>("all");
+  const shownMembers = () =>
+    members()?.filter((member) => matchesTwoFactorFilter(toComplianceMember(member), twoFactorFilter()));
 
   const act = async (run: () => Promise<void>, done: string, memberId?: string) => {
     setError(null);
@@ -137,6 +143,11 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
             {notice()}
           </p>
         </Show>
+        <TeamComplianceBar
+          members={members() ?? []}
+          filter={twoFactorFilter()}
+          onFilter={setTwoFactorFilter}
+        />
         <div class="table-wrap">
           <table>
             <thead>
@@ -153,7 +164,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
             </thead>
             <tbody>
               <For
-                each={members()}
+                each={shownMembers()}
                 fallback={
                   <tr>
                     <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>

@@ -1,6 +1,7 @@
 import type { TwoFactorMethod } from "@cloud2fa/domain";
 import { createResource, createSignal, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
+import { type MemberTwoFactorPolicyClient, MemberTwoFactorPolicyFields } from "./member-two-factor-policy.js";
 import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
 
 export interface TeamSettingsView {
@@ -19,6 +20,8 @@ export function TeamSettingsCard(props: {
   client: TeamSettingsClient;
   /** The acting user's 2FA method, for the step-up prompt. */
   method?: TwoFactorMethod | null;
+  /** Require 2FA for members: the policy's switch and deadline, when given. */
+  policyClient?: MemberTwoFactorPolicyClient;
 }) {
   const [settings, { mutate }] = createResource(() => props.client.read());
   const [error, setError] = createSignal<unknown>(null);
@@ -69,6 +72,14 @@ export function TeamSettingsCard(props: {
         )}
       </Show>
       <ErrorMessage error={error()} />
+      <Show when={props.policyClient}>
+        {(client) => (
+          <MemberTwoFactorPolicyFields
+            client={client()}
+            stepUp={{ client: props.client.stepUp, method: props.method ?? null }}
+          />
+        )}
+      </Show>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { MemberRole, MemberStatus, TwoFactorMethod, TwoFactorState, User } from "@cloud2fa/domain";
+import type { TwoFactorPolicyView } from "./enrolment-banner.js";
 
 /** What the UI reads of GET /api/me; the typed client's response satisfies it structurally. */
 export interface MeView {
@@ -10,6 +11,8 @@ export interface MeView {
   status: MemberStatus;
   sso: boolean;
   twoFactor: TwoFactorSummaryView;
+  /** Require 2FA for members: what the team policy asks of this user now. */
+  twoFactorPolicy?: TwoFactorPolicyView;
 }
 
 export interface TwoFactorSummaryView {

@@ -24,8 +24,19 @@ export async function loadSession(c: Context<AppEnv>): Promise<SessionUser | nul
   return auth;
 }
 
-/** R2: only a session opens the API; a sign-in challenge id never does. */
+/**
+ * R2: only a session opens the API; a sign-in challenge id never does.
+ * Require 2FA for members: past the team's deadline, a member without 2FA gets nothing else until enrolled.
+ */
 export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+  const auth = await loadSession(c);
+  if (!auth) throw new AppError("UNAUTHENTICATED");
+  if (auth.enrolment.state === "required_now") throw new AppError("TWO_FACTOR_ENROLMENT_REQUIRED");
+  await next();
+});
+
+/** The few routes a member who must enrol in 2FA may use: who am I, the setup and its confirmation, the team settings. */
+export const requireSessionDuringEnrolment = createMiddleware<AppEnv>(async (c, next) => {
   if (!(await loadSession(c))) throw new AppError("UNAUTHENTICATED");
   await next();
 });

@@ -135,7 +135,11 @@ const logout = createRoute({
 
 function signedIn(result: LogInResult) {
   return result.status === "authenticated"
-    ? { status: "authenticated" as const, userId: result.userId }
+    ? {
+        status: "authenticated" as const,
+        userId: result.userId,
+        ...(result.enrolmentRequired && { enrolmentRequired: true as const }),
+      }
     : { status: "two_factor_required" as const, challengeId: result.challengeId, method: result.method };
 }
 

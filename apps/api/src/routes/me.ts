@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireSession, sessionOf } from "../http/authenticate.js";
+import { requireSession, requireSessionDuringEnrolment, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { stepUp } from "../services/step-up/step-up.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
@@ -41,7 +41,7 @@ const me = createRoute({
   tags,
   security,
   summary: "The signed-in user (never a secret, S4)",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   responses: { 200: jsonResponse(Me, "The signed-in user"), ...errorResponses },
 });
 
@@ -51,7 +51,7 @@ const setup = createRoute({
   tags,
   security,
   summary: "Start a 2FA setup (R1, R3, R6, R7; R11: password again). Replaces a pending setup.",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
   responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },
 });
@@ -62,7 +62,7 @@ const confirm = createRoute({
   tags,
   security,
   summary: "Confirm the pending setup with a code of its method (R8); revokes other sessions",
-  middleware: requireSession,
+  middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ code: Code })) },
   responses: {
     200: jsonResponse(
@@ -138,7 +138,7 @@ const stepUpRoute = createRoute({
 
 export const meRoutes = createRouter()
   .openapi(me, async (c) => {
-    const { user, row, enabled } = sessionOf(c);
+    const { user, row, enabled, policy, enrolment } = sessionOf(c);
     return c.json(
       {
         kind: user.kind,
@@ -149,6 +149,12 @@ export const meRoutes = createRouter()
         status: row.status,
         sso: row.isSso,
         twoFactor: twoFactorSummary(enabled),
+        twoFactorPolicy: {
+          required: policy.required,
+          deadline: policy.deadline?.toISOString() ?? null,
+          enrolment: enrolment.state,
+          daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
+        },
       },
       200,
     );

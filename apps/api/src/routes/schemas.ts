@@ -4,6 +4,7 @@ import {
   MAX_REMARK_LENGTH,
   MAX_REMOVAL_REASON_LENGTH,
   MIN_PASSWORD_LENGTH,
+  memberEnrolmentStates,
   memberRoles,
   normalizeRecoveryCode,
 } from "@cloud2fa/domain";
@@ -78,12 +79,33 @@ export const Me = z
     status: z.enum(["pending", "active", "disabled"]),
     sso: z.boolean(),
     twoFactor: TwoFactorSummary,
+    twoFactorPolicy: z
+      .object({
+        required: z.boolean().describe("The team requires 2FA for members"),
+        deadline: z.string().nullable().describe("From when (ISO 8601); null: at once"),
+        enrolment: z
+          .enum(memberEnrolmentStates)
+          .describe(
+            "What the policy asks of this user now: required_now = only GET /me, the 2FA setup and its confirmation, GET /team/settings and sign-out answer, everything else is 403 TWO_FACTOR_ENROLMENT_REQUIRED",
+          ),
+        daysLeft: z.number().int().nullable().describe("In grace: whole days until the deadline, counted up"),
+      })
+      .describe("Require 2FA for members (root users, SSO members and members with 2FA: not_required)"),
   })
   .openapi("Me");
 
 export const SignInResult = z
   .discriminatedUnion("status", [
-    z.object({ status: z.literal("authenticated"), userId: z.string() }),
+    z.object({
+      status: z.literal("authenticated"),
+      userId: z.string(),
+      enrolmentRequired: z
+        .literal(true)
+        .optional()
+        .describe(
+          "Present when the team requires 2FA and this member has none: the session opens only the 2FA setup",
+        ),
+    }),
     z.object({ status: z.literal("two_factor_required"), challengeId: z.string(), method: Method }),
   ])
   .openapi("SignInResult");
@@ -129,7 +151,7 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 export const errorResponses = {
   400: jsonResponse(ErrorResponse, "VALIDATION_FAILED or INVALID_CODE"),
   401: jsonResponse(ErrorResponse, "UNAUTHENTICATED or INVALID_CREDENTIALS"),
-  403: jsonResponse(ErrorResponse, "FORBIDDEN"),
+  403: jsonResponse(ErrorResponse, "FORBIDDEN, or TWO_FACTOR_ENROLMENT_REQUIRED (the team requires 2FA)"),
   409: jsonResponse(ErrorResponse, "A rule refuses the change"),
   429: jsonResponse(ErrorResponse, "TOO_MANY_ATTEMPTS, with Retry-After"),
 } as const;

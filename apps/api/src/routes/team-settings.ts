@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireSession, sessionOf } from "../http/authenticate.js";
+import { requireSession, requireSessionDuringEnrolment, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { stepUpStateOf } from "../services/step-up/require-step-up.js";
 import { readTeamSettings, updateTeamSettings } from "../services/team/settings.js";
@@ -24,8 +24,8 @@ const read = createRoute({
   path: "/team/settings",
   tags,
   security,
-  middleware: requireSession,
-  summary: "The team's settings (any signed-in user of the team)",
+  middleware: requireSessionDuringEnrolment,
+  summary: "The team's settings (any signed-in user of the team, also one who must enrol in 2FA first)",
   responses: { 200: jsonResponse(TeamSettings, "The settings"), ...errorResponses },
 });
 

@@ -2,9 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { stepUpStateOf } from "../services/step-up/require-step-up.js";
+import { listMembersWithCompliance } from "../services/team/compliance.js";
 import { deleteMember } from "../services/team/delete-member.js";
 import { inviteMember } from "../services/team/invite-member.js";
-import { listMembers } from "../services/team/list-members.js";
 import { removeMemberTwoFactor } from "../services/team/remove-member-two-factor.js";
 import { updateMember } from "../services/team/update-member.js";
 import {
@@ -26,6 +26,16 @@ const tags = ["Team"];
 const security = [{ session: [] }];
 const middleware = requireSession;
 const memberParams = z.object({ id: MemberId });
+const TeamCompliance = z
+  .object({
+    total: z.number().int(),
+    enabled: z.number().int().describe("Members with 2FA enabled"),
+    notEnabled: z.number().int().describe("Members without 2FA who are not SSO accounts"),
+    exempt: z.number().int().describe("SSO members (R6: their identity provider owns the second factor)"),
+    locked: z.number().int().describe("Enabled factors locked after too many failed codes"),
+  })
+  .describe("Require 2FA for members: the team's compliance, counted over the whole team")
+  .openapi("TeamCompliance");
 const notFound = { 404: jsonResponse(errorResponses[400].content["application/json"].schema, "NOT_FOUND") };
 
 const list = createRoute({
@@ -35,7 +45,21 @@ const list = createRoute({
   security,
   middleware,
   summary: "Team members with their 2FA status (root, administrators, auditors)",
-  responses: { 200: jsonResponse(z.object({ members: z.array(Member) }), "The team"), ...errorResponses },
+  request: {
+    query: z.strictObject({
+      twoFactor: z
+        .enum(["enabled", "not_enabled", "exempt"])
+        .optional()
+        .describe("Only members whose 2FA is enabled, not enabled (SSO members aside), or exempt (SSO)"),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ members: z.array(Member), compliance: TeamCompliance }),
+      "The team (filtered) and its 2FA compliance (the whole team)",
+    ),
+    ...errorResponses,
+  },
 });
 
 const invite = createRoute({
@@ -118,9 +142,10 @@ function actorOf(c: Parameters<typeof sessionOf>[0]) {
 }
 
 export const teamRoutes = createRouter()
-  .openapi(list, async (c) =>
-    c.json({ members: await listMembers({ deps: c.get("deps"), actor: actorOf(c) }) }, 200),
-  )
+  .openapi(list, async (c) => {
+    const filter = c.req.valid("query").twoFactor ?? "all";
+    return c.json(await listMembersWithCompliance({ deps: c.get("deps"), actor: actorOf(c), filter }), 200);
+  })
   .openapi(invite, async (c) => {
     const member = await inviteMember({
       deps: c.get("deps"),

@@ -1,6 +1,6 @@
 import { TeamPage, TeamSettingsCard } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { teamClient, teamSettingsClient } from "../api.js";
+import { memberTwoFactorPolicyClient, teamClient, teamSettingsClient } from "../api.js";
 import { me } from "../session.js";
 
 export function TeamRoute() {
@@ -10,7 +10,11 @@ export function TeamRoute() {
         <>
           <TeamPage actor={user()} client={teamClient} />
           <Show when={user().kind === "root"}>
-            <TeamSettingsCard client={teamSettingsClient} method={user().twoFactor.method} />
+            <TeamSettingsCard
+              client={teamSettingsClient}
+              policyClient={memberTwoFactorPolicyClient}
+              method={user().twoFactor.method}
+            />
           </Show>
         </>
       )}

@@ -3,6 +3,7 @@ import {
   CHALLENGE_TTL_IN_SECONDS,
   canSignIn,
   EMAIL_CODE_TTL_IN_SECONDS,
+  memberEnrolment,
   SESSION_TOKEN_BYTES,
   type TwoFactorMethod,
 } from "@cloud2fa/domain";
@@ -31,7 +32,7 @@ export type LogInInput =
   | { kind: "member"; accountId: string; email: string; password: string };
 
 export type LogInResult =
-  | { status: "authenticated"; token: string; userId: string }
+  | { status: "authenticated"; token: string; userId: string; enrolmentRequired?: true }
   | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod };
 
 interface Candidate {
@@ -46,6 +47,8 @@ interface Candidate {
   roles: string[];
   isSso: boolean;
   factorMethod: TwoFactorMethod | null;
+  requireMemberTwoFactor: boolean | null;
+  memberTwoFactorDeadline: string | null;
 }
 
 /** Round trip 1, one statement: reserve the password attempt (S3) and find the user with its factor. */
@@ -60,10 +63,12 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
     select exists (select 1 from reserved) as "isReserved",
       u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
       u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
-      factor.method as "factorMethod"
+      factor.method as "factorMethod", team.require_member_two_factor as "requireMemberTwoFactor",
+      team.member_two_factor_deadline as "memberTwoFactorDeadline"
     from (select 1) as one
     left join users u on ${match}
-    left join two_factors factor on factor.user_id = u.id`;
+    left join two_factors factor on factor.user_id = u.id
+    left join accounts team on team.id = u.account_id`;
 }
 
 /**
@@ -111,7 +116,15 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
       with refund as (${refund})
       insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
       values (${sessionId}, ${tokenHash}, ${userId}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);
-    return { status: "authenticated", token, userId };
+    const policy = {
+      required: candidate.requireMemberTwoFactor === true,
+      deadline: asDate(candidate.memberTwoFactorDeadline),
+    };
+    // Require 2FA for members: the session opens, restricted to the setup (the guard reads the policy live).
+    const enrolment = memberEnrolment({ policy, user, hasTwoFactor: false }, now);
+    return enrolment.state === "required_now"
+      ? { status: "authenticated", token, userId, enrolmentRequired: true }
+      : { status: "authenticated", token, userId };
   }
   const challengeId = createId(deps.random, "chl");
   const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);

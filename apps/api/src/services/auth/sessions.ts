@@ -1,8 +1,16 @@
-import { canSignIn, isSessionLive, SESSION_TOKEN_BYTES, type User } from "@cloud2fa/domain";
+import {
+  canSignIn,
+  isSessionLive,
+  type MemberEnrolment,
+  type MemberTwoFactorPolicy,
+  memberEnrolment,
+  SESSION_TOKEN_BYTES,
+  type User,
+} from "@cloud2fa/domain";
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { createId, createToken, hashToken } from "../../crypto/tokens.js";
 import type { Queryable } from "../../db/connect.js";
-import { sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
+import { accounts, sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { type TwoFactorRow, toDomainUser, type UserRow } from "../users.js";
 
@@ -28,15 +36,25 @@ export interface SessionUser {
   enabled: TwoFactorRow | undefined;
   /** Step-up: when a valid code was last entered in this session. */
   steppedUpAt: Date | null;
+  /** Require 2FA for members: the team policy, read live with the session, and what it asks of this user. */
+  policy: MemberTwoFactorPolicy;
+  enrolment: MemberEnrolment;
 }
 
 /** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
 export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
   const now = deps.clock.now();
   const [found] = await deps.db
-    .select({ session: sessions, user: users, enabled: twoFactors })
+    .select({
+      session: sessions,
+      user: users,
+      enabled: twoFactors,
+      required: accounts.requireMemberTwoFactor,
+      deadline: accounts.memberTwoFactorDeadline,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
     .leftJoin(twoFactors, eq(twoFactors.userId, sessions.userId))
     .where(eq(sessions.tokenHash, hashToken(token)));
   if (!found) return null;
@@ -50,12 +68,17 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
   }
+  const enabled = found.enabled ?? undefined;
+  const policy = { required: found.required, deadline: found.deadline };
+  const enrolment = memberEnrolment({ policy, user, hasTwoFactor: enabled !== undefined }, now);
   return {
     sessionId: found.session.id,
     user,
     row: found.user,
-    enabled: found.enabled ?? undefined,
+    enabled,
     steppedUpAt: found.session.steppedUpAt,
+    policy,
+    enrolment,
   };
 }
 

@@ -1,11 +1,9 @@
 import type { User } from "@cloud2fa/domain";
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Queryable } from "../../db/connect.js";
 import { twoFactors, users } from "../../db/schema/index.js";
-import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { type TwoFactorRow, toDomainUser, twoFactorSummary, type UserRow } from "../users.js";
-import { authorizeTeamAction } from "./authorize.js";
 
 export function toMemberView(row: UserRow, factor: TwoFactorRow | undefined) {
   const member = toDomainUser(row);
@@ -32,15 +30,4 @@ export async function readMemberView(q: Queryable, actor: User, memberId: string
     .where(and(eq(users.id, memberId), eq(users.accountId, actor.accountId), eq(users.kind, "member")));
   if (!found) throw new AppError("NOT_FOUND");
   return toMemberView(found.row, found.factor ?? undefined);
-}
-
-export async function listMembers({ deps, actor }: { deps: Deps; actor: User }): Promise<MemberView[]> {
-  authorizeTeamAction(actor, "view");
-  const rows = await deps.db
-    .select({ row: users, factor: twoFactors })
-    .from(users)
-    .leftJoin(twoFactors, eq(twoFactors.userId, users.id))
-    .where(and(eq(users.accountId, actor.accountId), eq(users.kind, "member")))
-    .orderBy(asc(users.createdAt), asc(users.id));
-  return rows.map(({ row, factor }) => toMemberView(row, factor ?? undefined));
 }

@@ -1,0 +1,72 @@
+import type { StepUpState } from "@cloud2fa/domain";
+import { eq } from "drizzle-orm";
+import type { Queryable } from "../../db/connect.js";
+import { accounts } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../http/errors.js";
+import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import type { ServiceCall } from "../context.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
+import type { UserRow } from "../users.js";
+
+/** Require 2FA for members: the team policy, in force from `memberTwoFactorDeadline` (ISO 8601) if set. */
+export interface MemberTwoFactorPolicyView {
+  requireMemberTwoFactor: boolean;
+  memberTwoFactorDeadline: string | null;
+}
+
+async function selectPolicy(q: Queryable, accountId: string): Promise<MemberTwoFactorPolicyView> {
+  const [team] = await q
+    .select({ required: accounts.requireMemberTwoFactor, deadline: accounts.memberTwoFactorDeadline })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  if (!team) throw new AppError("NOT_FOUND");
+  return {
+    requireMemberTwoFactor: team.required,
+    memberTwoFactorDeadline: team.deadline?.toISOString() ?? null,
+  };
+}
+
+export function readMemberTwoFactorPolicy(deps: Deps, accountId: string): Promise<MemberTwoFactorPolicyView> {
+  return selectPolicy(deps.db, accountId);
+}
+
+/** The root user's alone, like every team setting, after a step-up; a deadline in the past enforces the policy at once. */
+export async function updateMemberTwoFactorPolicy({
+  deps,
+  input,
+  meta,
+}: ServiceCall<{
+  actor: UserRow;
+  policy: Partial<MemberTwoFactorPolicyView>;
+  stepUp: StepUpState;
+}>): Promise<MemberTwoFactorPolicyView> {
+  const { actor, policy } = input;
+  if (actor.kind !== "root") throw new AppError("FORBIDDEN");
+  // Step-up: the team policy is a sensitive change (a valid code within the last 10 minutes).
+  requireStepUp(input.stepUp, deps.clock.now());
+  const changes: Partial<typeof accounts.$inferInsert> = {};
+  const detail: Partial<MemberTwoFactorPolicyView> = {};
+  if (policy.requireMemberTwoFactor !== undefined) {
+    changes.requireMemberTwoFactor = policy.requireMemberTwoFactor;
+    detail.requireMemberTwoFactor = policy.requireMemberTwoFactor;
+  }
+  if (policy.memberTwoFactorDeadline !== undefined) {
+    const deadline =
+      policy.memberTwoFactorDeadline === null ? null : new Date(policy.memberTwoFactorDeadline);
+    changes.memberTwoFactorDeadline = deadline;
+    detail.memberTwoFactorDeadline = deadline?.toISOString() ?? null;
+  }
+  return deps.db.transaction(async (tx) => {
+    await tx.update(accounts).set(changes).where(eq(accounts.id, actor.accountId));
+    await recordAuditEvent(tx, deps, {
+      accountId: actor.accountId,
+      type: "team.settings_changed",
+      actor: partyOf(actor),
+      subject: null,
+      meta,
+      detail,
+    });
+    return selectPolicy(tx, actor.accountId);
+  });
+}
