@@ -11,24 +11,15 @@ import {
   enableTotp,
   openChallenge,
   PASSWORD,
-  type TestContext,
   totpNow,
   useTestApp,
   verifyCode,
+  wrongTotp,
 } from "./test/harness.js";
 
 // Hard cap (issue 5): after 100 consecutive failed codes the factor is locked until the root user
 // removes it (member) or a recovery code is used (root user).
 const context = useTestApp();
-
-/** A six-digit code that is none of the codes the server accepts right now (steps T−1, T, T+1). */
-function wrongTotp(ctx: TestContext, secret: string): string {
-  const valid = new Set([-1, 0, 1].map((offset) => totpNow(ctx, secret, offset)));
-  for (let candidate = 0; ; candidate++) {
-    const code = String(candidate).padStart(6, "0");
-    if (!valid.has(code)) return code;
-  }
-}
 
 async function rootWithTotp() {
   const root = await createRoot(context);

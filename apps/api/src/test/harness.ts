@@ -219,6 +219,15 @@ export function totpNow(context: TestContext, secret: string, offsetInSteps = 0)
   return generateTotpCode({ secret, at: new Date(context.clock.now().getTime() + offsetInSteps * 30_000) });
 }
 
+/** A six-digit code that is none of the codes the server accepts right now (steps T−1, T, T+1). */
+export function wrongTotp(context: TestContext, secret: string): string {
+  const valid = new Set([-1, 0, 1].map((offset) => totpNow(context, secret, offset)));
+  for (let candidate = 0; ; candidate++) {
+    const code = String(candidate).padStart(6, "0");
+    if (!valid.has(code)) return code;
+  }
+}
+
 export function verifyCode(context: TestContext, challengeId: string, code: string) {
   return call(context, "POST", `/api/auth/challenges/${challengeId}/verify`, { body: { code } });
 }

@@ -5,6 +5,8 @@ import { expect } from "vitest";
 import * as schema from "../db/schema/index.js";
 import { type ApiResponse, call, codeFrom, PASSWORD, type TestContext } from "./harness.js";
 
+export { wrongTotp } from "./harness.js";
+
 // Step-up test helpers: a stale session, whole-database snapshots, and a TOTP enrolment that keeps
 // the recovery codes.
 
@@ -51,18 +53,6 @@ export async function enableTotpWithRecoveryCodes(context: TestContext, cookie: 
   });
   expect(confirmed.status).toBe(200);
   return { secret, recoveryCodes: (confirmed.body.recoveryCodes ?? []) as string[] };
-}
-
-/** A six-digit code that is none of the codes the server accepts right now (steps T−1, T, T+1). */
-export function wrongTotp(context: TestContext, secret: string): string {
-  const at = context.clock.now().getTime();
-  const valid = new Set(
-    [-1, 0, 1].map((offset) => generateTotpCode({ secret, at: new Date(at + offset * 30_000) })),
-  );
-  for (let candidate = 0; ; candidate++) {
-    const code = String(candidate).padStart(6, "0");
-    if (!valid.has(code)) return code;
-  }
 }
 
 /** Runs `send` and returns the six-digit code of the next mail to `to` it produced. */
