@@ -5,7 +5,7 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { attemptCode } from "../two-factor/attempt-code.js";
-import { consumeEnabledFactorMatch } from "../two-factor/codes.js";
+import { consumeEnabledFactorMatch, enabledFactorSource } from "../two-factor/codes.js";
 import { loadUser } from "../users.js";
 
 /**
@@ -29,10 +29,7 @@ export async function stepUp({
     code: input.code,
     meta,
     purpose: "step_up",
-    source: async () =>
-      factor.method === "totp"
-        ? { kind: "totp", sealedSecret: factor.secretCiphertext, lastAcceptedStep: factor.lastAcceptedStep }
-        : { kind: "email", purpose: "action", bindingId: subject.id },
+    source: async () => enabledFactorSource(factor, subject.id),
     settle: async (tx, match) => {
       if (!(await consumeEnabledFactorMatch(tx, { userId: subject.id, match, now }))) return null;
       const stamped = await tx

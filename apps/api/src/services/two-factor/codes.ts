@@ -21,6 +21,16 @@ export type CodeSource =
   | { kind: "totp"; sealedSecret: string | null; lastAcceptedStep: number | null }
   | { kind: "email"; purpose: EmailCodePurpose; bindingId: string };
 
+/** The code of an enabled factor that confirms an action: the app's step, or the mailed action code. */
+export function enabledFactorSource(
+  factor: Pick<typeof twoFactors.$inferSelect, "method" | "secretCiphertext" | "lastAcceptedStep">,
+  userId: string,
+): CodeSource {
+  return factor.method === "totp"
+    ? { kind: "totp", sealedSecret: factor.secretCiphertext, lastAcceptedStep: factor.lastAcceptedStep }
+    : { kind: "email", purpose: "action", bindingId: userId };
+}
+
 export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailCodeId: string };
 
 /**

@@ -3,7 +3,7 @@ import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { loadUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
-import { consumeEnabledFactorMatch } from "./codes.js";
+import { consumeEnabledFactorMatch, enabledFactorSource } from "./codes.js";
 import { isRecoveryCodeHolder, issueRecoveryCodes } from "./recovery-codes.js";
 
 /** A new set of recovery codes, only with a valid code of the enabled factor (S3 charged); the old set dies. */
@@ -25,10 +25,7 @@ export async function regenerateRecoveryCodes({
     code: input.code,
     meta,
     purpose: "recovery_codes",
-    source: async () =>
-      factor.method === "totp"
-        ? { kind: "totp", sealedSecret: factor.secretCiphertext, lastAcceptedStep: factor.lastAcceptedStep }
-        : { kind: "email", purpose: "action", bindingId: subject.id },
+    source: async () => enabledFactorSource(factor, subject.id),
     settle: async (tx, match) => {
       if (!(await consumeEnabledFactorMatch(tx, { userId: subject.id, match, now }))) return null;
       const codes = await issueRecoveryCodes(tx, deps, { userId: subject.id, now });

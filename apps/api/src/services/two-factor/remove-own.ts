@@ -6,7 +6,7 @@ import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { loadUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
-import { consumeEnabledFactorMatch } from "./codes.js";
+import { consumeEnabledFactorMatch, enabledFactorSource } from "./codes.js";
 import { notifyTwoFactorChange } from "./notify-change.js";
 
 /** R10: the root user removes their own 2FA with a current valid code; R4: a member never can. */
@@ -28,10 +28,7 @@ export async function removeOwnTwoFactor({
     code: input.code,
     meta,
     purpose: "removal",
-    source: async () =>
-      factor.method === "totp"
-        ? { kind: "totp", sealedSecret: factor.secretCiphertext, lastAcceptedStep: factor.lastAcceptedStep }
-        : { kind: "email", purpose: "action", bindingId: subject.id },
+    source: async () => enabledFactorSource(factor, subject.id),
     settle: async (tx, match) => {
       if (!(await consumeEnabledFactorMatch(tx, { userId: subject.id, match, now }))) return null;
       await tx.delete(twoFactors).where(eq(twoFactors.userId, subject.id));
