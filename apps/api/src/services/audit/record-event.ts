@@ -70,3 +70,19 @@ export function auditEventInsertWhen(
 export function partyOf(user: { id: string; kind: "root" | "member"; email: string }): Party {
   return { id: user.id, kind: user.kind, email: user.email };
 }
+
+/** Events a user causes about itself (sign-in codes, recovery codes): actor and subject are the same party. */
+export function selfAuditOf(input: {
+  accountId: string;
+  party: Party;
+  meta: RequestMeta;
+}): (type: AuditEventType, detail: Record<string, unknown>) => AuditEventInput {
+  return (type, detail) => ({
+    accountId: input.accountId,
+    type,
+    actor: input.party,
+    subject: input.party,
+    meta: input.meta,
+    detail,
+  });
+}

@@ -3,7 +3,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
-import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "../audit/record-event.js";
+import { auditEventInsertWhen, recordAuditEvent, selfAuditOf } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
 import {
@@ -98,14 +98,7 @@ export async function recoverChallenge({
   if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
 
   const party = { id: charged.userId, kind: charged.kind, email: charged.email };
-  const audit = (type: AuditEventInput["type"], detail: Record<string, unknown>): AuditEventInput => ({
-    accountId: charged.accountId,
-    type,
-    actor: party,
-    subject: party,
-    meta,
-    detail,
-  });
+  const audit = selfAuditOf({ accountId: charged.accountId, party, meta });
   const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
   const sessionId = createId(deps.random, "ses");
   const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
