@@ -1,3 +1,4 @@
+import { describeError, generateTotpCode } from "@cloud2fa/domain";
 import { describe, expect, it, vi } from "vitest";
 import { linkIn, saveScreenshot } from "./browser.js";
 import {
@@ -12,6 +13,18 @@ import {
 
 const harness = useHarness();
 const codeMail = /code: \d{6}/;
+
+/** A six-digit code the server accepts at none of the steps T−1, T, T+1 (nor the next step, should one begin). */
+function wrongTotpNow(secret: string): string {
+  const now = Date.now();
+  const valid = new Set(
+    [-1, 0, 1, 2].map((offset) => generateTotpCode({ secret, at: new Date(now + offset * 30_000) })),
+  );
+  for (let candidate = 0; ; candidate++) {
+    const code = String(candidate).padStart(6, "0");
+    if (!valid.has(code)) return code;
+  }
+}
 
 describe.concurrent("root user journeys", () => {
   it("signs up, verifies, enables the authenticator app, signs out, signs in with a code, removes it with a code", async () => {
@@ -40,6 +53,8 @@ describe.concurrent("root user journeys", () => {
     await saveScreenshot(page, "console-security-qr-setup");
     await confirmTotpSetup(page, root);
     await saveScreenshot(page, "console-security-enabled");
+    // Notification: 2FA enabled.
+    await harness.smtp.waitFor(root.email, /Two-factor authentication enabled for your account/);
     await page.getByRole("link", { name: "Back to the Cloud Console" }).click();
     await page.getByText("Welcome to the Cloud Console").waitFor();
 
@@ -47,6 +62,13 @@ describe.concurrent("root user journeys", () => {
     await harness.signInRoot(page, root.email);
     await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
     await saveScreenshot(page, "console-sign-in-code");
+    // Notification: the password passed but the code failed (time, client address, browser).
+    await page.getByLabel("Verification code").fill(wrongTotpNow(root.secret));
+    await page.getByText(describeError("INVALID_CODE")).waitFor();
+    const wrongCode = await harness.smtp.waitFor(root.email, /Sign-in with a wrong code for your account/);
+    expect(wrongCode.text).toMatch(/Time: \d{4}-\d\d-\d\dT/);
+    expect(wrongCode.text).toMatch(/Client address: (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)\n/);
+    expect(wrongCode.text).toMatch(/Browser: .*Chrome/);
     await enterTotpCode(page, root);
     await page.getByText("Welcome to the Cloud Console").waitFor();
     await expect(page.getByTestId("two-factor-status").textContent()).resolves.toContain("Authenticator App");
