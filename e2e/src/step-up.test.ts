@@ -116,7 +116,7 @@ describe("Step-up journeys", () => {
     });
     await prompt.waitFor();
     // Refused: the box shows the stored value until the change goes through.
-    await expect(setting.isChecked()).resolves.toBe(false);
+    await expect.poll(() => setting.isChecked()).toBe(false);
     const code = await mailedCode(email, () =>
       prompt.getByRole("button", { name: "Email me a code" }).click(),
     );

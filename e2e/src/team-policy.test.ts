@@ -45,7 +45,8 @@ describe.concurrent("Require 2FA for members journeys", () => {
 
     await startTotpSetup(page, member);
     await confirmTotpSetup(page, member);
-    await expect(page.getByText(enrolNow).count()).resolves.toBe(0);
+    // The banner goes once the portal has read the enabled 2FA back: wait for it rather than sample it.
+    await page.getByText(enrolNow).waitFor({ state: "detached" });
     await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
     await page.getByText(`Welcome, ${member.email}`).waitFor();
     await expect(page.getByTestId("two-factor-status").textContent()).resolves.toContain("Authenticator App");
