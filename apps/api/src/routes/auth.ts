@@ -15,6 +15,7 @@ import {
   ChallengeId,
   Code,
   Email,
+  ErrorResponse,
   errorResponses,
   jsonBody,
   jsonResponse,
@@ -74,10 +75,10 @@ const verify = createRoute({
   request: { params: challengeParams, body: jsonBody(z.strictObject({ code: Code })) },
   responses: {
     200: jsonResponse(SignInResult, "Signed in"),
-    410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
+    410: jsonResponse(ErrorResponse, "CHALLENGE_EXPIRED"),
     ...errorResponses,
     403: jsonResponse(
-      errorResponses[400].content["application/json"].schema,
+      ErrorResponse,
       "TWO_FACTOR_LOCKED (hard cap): 100 wrong codes in a row locked the factor; no code is checked, no Retry-After",
     ),
   },
@@ -92,10 +93,10 @@ const recover = createRoute({
   request: { params: challengeParams, body: jsonBody(z.strictObject({ code: RecoveryCode })) },
   responses: {
     200: jsonResponse(SignInResult, "Signed in"),
-    410: jsonResponse(errorResponses[400].content["application/json"].schema, "CHALLENGE_EXPIRED"),
+    410: jsonResponse(ErrorResponse, "CHALLENGE_EXPIRED"),
     ...errorResponses,
     403: jsonResponse(
-      errorResponses[400].content["application/json"].schema,
+      ErrorResponse,
       "TWO_FACTOR_LOCKED (hard cap): a member's locked factor is not unlocked by a recovery code (a root user's is)",
     ),
   },

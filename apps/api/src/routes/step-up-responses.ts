@@ -1,9 +1,9 @@
-import { errorResponses, jsonResponse } from "./schemas.js";
+import { ErrorResponse, jsonResponse } from "./schemas.js";
 
 /** Step-up: the 403 of a sensitive team action also means STEP_UP_REQUIRED (see POST /api/me/step-up). */
 export const stepUpResponses = {
   403: jsonResponse(
-    errorResponses[403].content["application/json"].schema,
+    ErrorResponse,
     "FORBIDDEN, or STEP_UP_REQUIRED: the acting user has 2FA and entered no code in this session in the last 10 minutes (POST /api/me/step-up, then retry)",
   ),
 } as const;

@@ -9,6 +9,7 @@ import { removeMemberTwoFactor } from "../services/team/remove-member-two-factor
 import { updateMember } from "../services/team/update-member.js";
 import {
   Email,
+  ErrorResponse,
   errorResponses,
   jsonBody,
   jsonResponse,
@@ -36,7 +37,7 @@ const TeamCompliance = z
   })
   .describe("Require 2FA for members: the team's compliance, counted over the whole team")
   .openapi("TeamCompliance");
-const notFound = { 404: jsonResponse(errorResponses[400].content["application/json"].schema, "NOT_FOUND") };
+const notFound = { 404: jsonResponse(ErrorResponse, "NOT_FOUND") };
 
 const list = createRoute({
   method: "get",
