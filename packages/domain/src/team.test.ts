@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Member, MemberRole, RootUser } from "./entities.js";
+import { type Member, type MemberRole, memberRoles, type RootUser } from "./entities.js";
 import { allow, refuse } from "./errors.js";
-import { canPerformTeamAction, type TeamAction, teamActions, teamPermissions } from "./team.js";
+import {
+  canChangeTeamSettings,
+  canPerformTeamAction,
+  type TeamAction,
+  teamActions,
+  teamPermissions,
+} from "./team.js";
 
 function member(roles: readonly MemberRole[]): Member {
   return {
@@ -103,5 +109,14 @@ describe("the root user may do everything on the Team page", () => {
   it.each(teamActions)("root user → %s: allowed", (action) => {
     expect(canPerformTeamAction(root, action)).toEqual(allow);
     expect(teamPermissions(root)[action]).toBe(true);
+  });
+});
+
+describe("team settings and the Require-2FA policy are the root user's alone", () => {
+  it("the root user may change them", () => {
+    expect(canChangeTeamSettings(root)).toEqual(allow);
+  });
+  it.each(memberRoles.map((role) => [role]))("a member with the role %s may not (FORBIDDEN)", (role) => {
+    expect(canChangeTeamSettings(member([role]))).toEqual(refuse("FORBIDDEN"));
   });
 });

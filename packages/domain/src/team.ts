@@ -44,3 +44,8 @@ export function canPerformTeamAction(actor: User, action: TeamAction): Decision 
   if (teamPermissions(actor)[action]) return allow;
   return refuse(action === "removeTwoFactor" ? "ONLY_ROOT_CAN_REMOVE_TWO_FACTOR" : "FORBIDDEN");
 }
+
+/** The team's settings, the Require-2FA policy among them, are the root user's alone (not an Administrator's). */
+export function canChangeTeamSettings(actor: User): Decision {
+  return actor.kind === "root" ? allow : refuse("FORBIDDEN");
+}

@@ -1,4 +1,4 @@
-import type { StepUpState } from "@cloud2fa/domain";
+import { canChangeTeamSettings, type StepUpState } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { accounts } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
@@ -6,7 +6,7 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
-import type { UserRow } from "../users.js";
+import { toDomainUser, type UserRow } from "../users.js";
 
 export interface TeamSettings {
   allowMemberRecoveryCodes: boolean;
@@ -32,7 +32,8 @@ export async function updateTeamSettings({
   stepUp: StepUpState;
 }>): Promise<TeamSettings> {
   const { actor, settings } = input;
-  if (actor.kind !== "root") throw new AppError("FORBIDDEN");
+  const allowed = canChangeTeamSettings(toDomainUser(actor));
+  if (!allowed.ok) throw new AppError(allowed.reason);
   requireStepUp(input.stepUp, deps.clock.now());
   return deps.db.transaction(async (tx) => {
     if (settings.allowMemberRecoveryCodes !== undefined) {

@@ -1,4 +1,4 @@
-import type { StepUpState } from "@cloud2fa/domain";
+import { canChangeTeamSettings, type StepUpState } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import type { Queryable } from "../../db/connect.js";
 import { accounts } from "../../db/schema/index.js";
@@ -7,7 +7,7 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
-import type { UserRow } from "../users.js";
+import { toDomainUser, type UserRow } from "../users.js";
 
 /** Require 2FA for members: the team policy, in force from `memberTwoFactorDeadline` (ISO 8601) if set. */
 export interface MemberTwoFactorPolicyView {
@@ -42,7 +42,8 @@ export async function updateMemberTwoFactorPolicy({
   stepUp: StepUpState;
 }>): Promise<MemberTwoFactorPolicyView> {
   const { actor, policy } = input;
-  if (actor.kind !== "root") throw new AppError("FORBIDDEN");
+  const allowed = canChangeTeamSettings(toDomainUser(actor));
+  if (!allowed.ok) throw new AppError(allowed.reason);
   // Step-up: the team policy is a sensitive change (a valid code within the last 10 minutes).
   requireStepUp(input.stepUp, deps.clock.now());
   const changes: Partial<typeof accounts.$inferInsert> = {};
