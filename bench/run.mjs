@@ -2,6 +2,8 @@
 // TOTP, (c) GET /api/me, at concurrency 16 and 64, beside pgbench's single-row-update ceiling.
 // Usage: pnpm bench            (DATABASE_URL = an admin URL of the local server; default below)
 //        pnpm bench --soak     (five minutes of /api/me + code verification; RSS sampled every 10 s)
+//        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
+//                               beside one pgbench run; prints the figures, writes no report)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -24,8 +26,9 @@ const postgres = createRequire(join(apiDir, "package.json"))("postgres");
 
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const isSoak = process.argv.includes("--soak");
+const isQuick = process.argv.includes("--quick");
 const PLAN = {
-  concurrency: [16, 64],
+  concurrency: isQuick ? [64] : [16, 64],
   apiUsers: 4,
   verifyUsersPerLevel: 6000,
   verifyMaxSeconds: 20,
@@ -142,7 +145,7 @@ async function main() {
     const signInUsers = {};
     for (const c of PLAN.concurrency) {
       verifyUsers[c] = await clone(`verify-${c}`, PLAN.verifyUsersPerLevel);
-      signInUsers[c] = await clone(`sign-in-${c}`, PLAN.signInUsersPerLevel);
+      signInUsers[c] = isQuick ? [] : await clone(`sign-in-${c}`, PLAN.signInUsersPerLevel);
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     log(
@@ -178,15 +181,17 @@ async function main() {
         seconds: PLAN.verifyMaxSeconds,
         topAfterMs: 1500,
       };
-      rows.push(
-        await measure(
-          "(a) code verification, wrong code (400 expected)",
-          bounds,
-          (i, workerId) => verify(i, wrongCodes[i], workerId),
-          (reply) => reply.status === 400 && reply.body?.error?.code === "INVALID_CODE",
-          instrument,
-        ),
-      );
+      if (!isQuick) {
+        rows.push(
+          await measure(
+            "(a) code verification, wrong code (400 expected)",
+            bounds,
+            (i, workerId) => verify(i, wrongCodes[i], workerId),
+            (reply) => reply.status === 400 && reply.body?.error?.code === "INVALID_CODE",
+            instrument,
+          ),
+        );
+      }
       rows.push(
         await measure(
           "(a) code verification, valid code",
@@ -201,7 +206,7 @@ async function main() {
         ),
       );
     }
-    for (const c of PLAN.concurrency) {
+    for (const c of isQuick ? [] : PLAN.concurrency) {
       const users = signInUsers[c];
       rows.push(
         await measure(
@@ -239,6 +244,13 @@ async function main() {
           instrument,
         ),
       );
+    }
+    if (isQuick) {
+      const [a] = rows;
+      log(
+        `quick: ${a.perSecond.toFixed(0)}/s = ${((100 * a.perSecond) / ceilings[0].tps).toFixed(1)}% of ${ceilings[0].tps.toFixed(0)} tps; p99 ${a.p99.toFixed(1)} ms`,
+      );
+      return;
     }
     await api.stop();
     await sql.end({ timeout: 5 });
