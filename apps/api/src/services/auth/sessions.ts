@@ -7,9 +7,9 @@ import {
   SESSION_TOKEN_BYTES,
   type User,
 } from "@cloud2fa/domain";
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { createId, createToken, hashToken } from "../../crypto/tokens.js";
-import type { Queryable } from "../../db/connect.js";
+import type { Db, Queryable } from "../../db/connect.js";
 import { accounts, sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { type TwoFactorRow, toDomainUser, type UserRow } from "../users.js";
@@ -41,10 +41,8 @@ export interface SessionUser {
   enrolment: MemberEnrolment;
 }
 
-/** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
-export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
-  const now = deps.clock.now();
-  const [found] = await deps.db
+function sessionLookupOn(db: Db) {
+  return db
     .select({
       session: sessions,
       user: users,
@@ -56,7 +54,22 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .leftJoin(twoFactors, eq(twoFactors.userId, sessions.userId))
-    .where(eq(sessions.tokenHash, hashToken(token)));
+    .where(eq(sessions.tokenHash, sql.placeholder("tokenHash")))
+    .prepare("resolve_session");
+}
+
+/** Every signed-in request looks its session up: the statement is built once per database, not per request. */
+const sessionLookups = new WeakMap<Db, ReturnType<typeof sessionLookupOn>>();
+
+/** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
+export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
+  const now = deps.clock.now();
+  let lookup = sessionLookups.get(deps.db);
+  if (!lookup) {
+    lookup = sessionLookupOn(deps.db);
+    sessionLookups.set(deps.db, lookup);
+  }
+  const [found] = await lookup.execute({ tokenHash: hashToken(token) });
   if (!found) return null;
   const lifetime = {
     ttlInHours: deps.settings.sessionTtlInHours,
