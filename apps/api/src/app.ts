@@ -1,11 +1,11 @@
 import { MAX_BODY_BYTES } from "@cloud2fa/domain";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { isDatabaseReachable } from "./db/connect.js";
 import { isDatabaseUnavailable } from "./db/errors.js";
 import type { Deps } from "./deps.js";
 import { attachRequestContext } from "./http/authenticate.js";
+import { limitBodySize } from "./http/body-limit.js";
 import { rejectCrossSiteRequests } from "./http/csrf.js";
 import type { AppEnv } from "./http/env.js";
 import { AppError, errorBody } from "./http/errors.js";
@@ -42,13 +42,7 @@ export function createApp(deps: Deps) {
   });
 
   const app = new OpenAPIHono<AppEnv>();
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody("PAYLOAD_TOO_LARGE"), 413),
-    }),
-  );
+  app.use("*", limitBodySize(MAX_BODY_BYTES));
   app.use("*", rejectCrossSiteRequests(new URL(deps.settings.publicUrl).origin));
   app.use("*", attachRequestContext(deps));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
