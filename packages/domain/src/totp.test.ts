@@ -1,3 +1,4 @@
+import { NobleCryptoPlugin } from "otplib";
 import { describe, expect, it } from "vitest";
 import {
   TOTP_DIGITS,
@@ -164,6 +165,29 @@ describe("S1 verifyTotpCode accepts the steps T−1, T and T+1 of the server clo
       ok: false,
       reason: "INVALID_CODE",
     });
+  });
+});
+
+describe("S1 verifyTotpCode computes with an injected HMAC", () => {
+  class Recording extends NobleCryptoPlugin {
+    calls = 0;
+    override hmac(...args: Parameters<NobleCryptoPlugin["hmac"]>) {
+      this.calls++;
+      return super.hmac(...args);
+    }
+  }
+  class Broken extends NobleCryptoPlugin {
+    override hmac() {
+      return new Uint8Array(20);
+    }
+  }
+
+  it("S1 the injected HMAC decides: the same as the portable one accepts, a broken one refuses", () => {
+    const input = { secret, code: codeOfStep(baseStep), now: firstSecondOfStep, lastAcceptedStep: null };
+    const recording = new Recording();
+    expect(verifyTotpCode({ ...input, crypto: recording })).toEqual({ ok: true, step: baseStep });
+    expect(recording.calls).toBeGreaterThan(0);
+    expect(verifyTotpCode({ ...input, crypto: new Broken() })).toEqual({ ok: false, reason: "INVALID_CODE" });
   });
 });
 

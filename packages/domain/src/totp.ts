@@ -1,5 +1,5 @@
 import { base32 } from "@scure/base";
-import { generateSync, generateURI, verifySync } from "otplib";
+import { type CryptoPlugin, generateSync, generateURI, verifySync } from "otplib";
 import {
   TOTP_DIGITS,
   TOTP_ISSUER,
@@ -56,12 +56,15 @@ export function generateTotpCode(input: {
 /**
  * S1, S2: accept the steps T−1..T+1 of the server clock, and only a step after the last accepted
  * one. The caller still settles the step in one conditional write, so concurrent checks cannot both win.
+ * `crypto`: the HMAC otplib computes with; by default its portable (pure JavaScript) one, and a
+ * server may inject its platform's native one, which is faster and gives the same codes.
  */
 export function verifyTotpCode(input: {
   secret: string;
   code: string;
   now: Date;
   lastAcceptedStep: number | null;
+  crypto?: CryptoPlugin;
 }): TotpCheck {
   const highestStep = totpStepAt(input.now) + TOTP_WINDOW_IN_STEPS;
   if (input.lastAcceptedStep !== null && input.lastAcceptedStep >= highestStep) {
@@ -76,6 +79,7 @@ export function verifyTotpCode(input: {
     period: TOTP_PERIOD_IN_SECONDS,
     digits: TOTP_DIGITS,
     ...(input.lastAcceptedStep === null ? {} : { afterTimeStep: input.lastAcceptedStep }),
+    ...(input.crypto ? { crypto: input.crypto } : {}),
   });
   return result.valid
     ? { ok: true, step: totpStepAt(input.now) + result.delta }

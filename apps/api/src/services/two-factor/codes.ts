@@ -8,6 +8,7 @@ import {
   hashEmailCode,
   verifyTotpCode,
 } from "@cloud2fa/domain";
+import { NodeCryptoPlugin } from "@otplib/plugin-crypto-node";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { codeHashKey, openSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
@@ -16,6 +17,9 @@ import { emailCodes, twoFactors } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { chargeUserEmailSend } from "../limits/email-sends.js";
+
+/** Node's own HMAC for TOTP: a sixth of a verification's CPU went to the portable one (bench/README.md). */
+const nativeHmac = new NodeCryptoPlugin();
 
 export type CodeSource =
   | { kind: "totp"; sealedSecret: string | null; lastAcceptedStep: number | null }
@@ -117,6 +121,7 @@ export function matchTotp(
     code: input.code,
     now: input.now,
     lastAcceptedStep: input.lastAcceptedStep,
+    crypto: nativeHmac,
   });
   return check.ok ? { kind: "totp", step: check.step } : null;
 }
