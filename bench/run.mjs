@@ -40,6 +40,7 @@ const PASSWORD = "correct horse battery staple";
 const KEY = { id: "bench", key: createHash("sha256").update("cloud2fa bench key").digest() };
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const perRequestMs = (row, reading) => ((row.usage[reading] / row.requests) * 1e3).toFixed(2);
 
 // Each virtual client has its own address (TRUST_PROXY=1, as behind one load balancer), so the
 // per-address password budget (S3) does not throttle the load generator.
@@ -248,7 +249,7 @@ async function main() {
     if (isQuick) {
       const [a] = rows;
       log(
-        `quick: ${a.perSecond.toFixed(0)}/s = ${((100 * a.perSecond) / ceilings[0].tps).toFixed(1)}% of ${ceilings[0].tps.toFixed(0)} tps; p99 ${a.p99.toFixed(1)} ms`,
+        `quick: ${a.perSecond.toFixed(0)}/s = ${((100 * a.perSecond) / ceilings[0].tps).toFixed(1)}% of ${ceilings[0].tps.toFixed(0)} tps; p99 ${a.p99.toFixed(1)} ms; CPU per verification: API ${perRequestMs(a, "serverCpuSeconds")}, PostgreSQL ${perRequestMs(a, "postgresCpuSeconds")}, load gen ${perRequestMs(a, "loadGeneratorCpuSeconds")} ms`,
       );
       return;
     }

@@ -49,7 +49,9 @@ export function createInstrument({ pid, eventLoopFile, admin, databaseName }) {
     async stop(before, wallInSeconds) {
       const self = process.cpuUsage(before.self);
       const server = cpuSecondsOf(pid) - before.server;
-      const postgres = sumCpuSeconds(before.backends) - before.postgres;
+      // Backends the API's pool opened during the run count whole: all their CPU was spent in it.
+      const opened = (await backendPids()).filter((backend) => !before.backends.includes(backend));
+      const postgres = sumCpuSeconds(before.backends) - before.postgres + sumCpuSeconds(opened);
       const postgresAll = sumCpuSeconds(before.allPostgres) - before.postgresAll;
       const machine = machineBusySeconds() - before.machine;
       const loadGenerator = (self.user + self.system) / 1e6;

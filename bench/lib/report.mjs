@@ -51,6 +51,30 @@ function writeFiles(root, startedAt, suffix, lines) {
   );
 }
 
+/**
+ * What acceptance 2 asks of one verification, against what this run's verifications cost: the CPU a
+ * request may use at 15% of the ceiling, and the rates PostgreSQL's share alone (on every core) and the
+ * API's share alone (one process, one core) would allow.
+ */
+function boundsOf(row, ceiling, cores) {
+  const u = row.usage;
+  const perRequest = (seconds) => (seconds / row.requests) * 1e3;
+  const api = perRequest(u.serverCpuSeconds);
+  const pg = perRequest(u.postgresCpuSeconds);
+  const loadGen = perRequest(u.loadGeneratorCpuSeconds);
+  const target = ceiling * TARGET_RATIO;
+  const pgBound = (cores * 1e3) / pg;
+  const apiBound = 1e3 / api;
+  return [
+    `What 15% would take: ${fmt(target, 0)} verifications/s on ${cores} cores leave **${fmt((cores * 1e3) / target, 2)} ms of CPU per`,
+    `verification** for the API, PostgreSQL and the load generator together; this run spent ${fmt(api + pg + loadGen, 2)} ms.`,
+    `PostgreSQL's share alone (${fmt(pg, 2)} ms: two statements, two commits, about ten row and index writes) would cap`,
+    `the rate at ${fmt(pgBound, 0)}/s = **${fmt((pgBound / ceiling) * 100)}% of the ceiling** with every core its own and the API free;`,
+    `the API's share alone (${fmt(api, 2)} ms on its one event loop) at ${fmt(apiBound, 0)}/s. At concurrency 64 a p99 under`,
+    `50 ms needs, by Little's law, well over 64 / 0.05 s = 1,280 verifications/s.`,
+  ];
+}
+
 export function writeReport(input) {
   const { rows, ceilings, idleEventLoop, plan, seedSeconds } = input;
   const ceiling = Math.max(...ceilings.map((c) => c.tps));
@@ -81,7 +105,8 @@ export function writeReport(input) {
     "",
     "CPU in seconds over the run and in cores (CPU seconds / wall seconds; the machine has",
     `${machine().nproc}). *API* = the server process (all threads: argon2 runs on libuv's pool), from /proc/<pid>/stat;`,
-    "*PG (bench db)* = the PostgreSQL backends connected to the bench database; *PG (all)* = every postgres",
+    "*PG (bench db)* = the PostgreSQL backends connected to the bench database (those the API's pool opens during",
+    "a run count whole); *PG (all)* = every postgres",
     "process alive when the run started (background writers, other databases' long-lived backends); *load gen* =",
     "this benchmark process; *other* = the rest of the machine (other users of the host, including short-lived",
     "PostgreSQL backends of others' tests). Peak RSS is VmHWM of the",
@@ -104,6 +129,9 @@ export function writeReport(input) {
           `the bench database's PostgreSQL backends ${pct(u.postgresCores)} (all postgres processes ${pct(u.postgresAllCores)}), the load generator ${pct(u.loadGeneratorCores)},`,
           `and other processes on the host ${pct(u.otherCores)}. Per request: API ${fmt((u.serverCpuSeconds / verify64.requests) * 1e3, 2)} ms CPU,`,
           `PostgreSQL ${fmt((u.postgresCpuSeconds / verify64.requests) * 1e3, 2)} ms CPU, load generator ${fmt((u.loadGeneratorCpuSeconds / verify64.requests) * 1e3, 2)} ms CPU.`,
+          "",
+          ...boundsOf(verify64, ceiling, Number(machine().nproc)),
+          "",
           u.machineCores > Number(machine().nproc) * 0.9
             ? "The CPUs were saturated: throughput is bounded by the sum of those per-request costs on two shared cores."
             : `The CPUs were ${fmt((u.machineCores / Number(machine().nproc)) * 100, 0)}% busy on average over the run.`,
