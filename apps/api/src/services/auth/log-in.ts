@@ -104,7 +104,7 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const refund = refundPasswordAttemptStatement(throttle);
   const allowed = canSignIn(user);
   if (!allowed.ok) {
-    await deps.db.execute(refund);
+    await queryRows(deps.db, refund);
     throw new AppError(allowed.reason);
   }
 
@@ -112,10 +112,13 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   if (method === null) {
     const sessionId = createId(deps.random, "ses");
     const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
-    await deps.db.execute(sql`
+    await queryRows(
+      deps.db,
+      sql`
       with refund as (${refund})
       insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-      values (${sessionId}, ${tokenHash}, ${userId}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);
+      values (${sessionId}, ${tokenHash}, ${userId}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`,
+    );
     const policy = {
       required: candidate.requireMemberTwoFactor === true,
       deadline: asDate(candidate.memberTwoFactorDeadline),
@@ -129,14 +132,17 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const challengeId = createId(deps.random, "chl");
   const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);
   if (method === "totp") {
-    await deps.db.execute(sql`
+    await queryRows(
+      deps.db,
+      sql`
       with refund as (${refund})
       insert into sign_in_challenges (id, user_id, method, expires_at, attempt_count, created_at)
-      values (${challengeId}, ${userId}, 'totp', ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`);
+      values (${challengeId}, ${userId}, 'totp', ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`,
+    );
     return { status: "two_factor_required", challengeId, method };
   }
   const code = await deps.db.transaction(async (tx) => {
-    await tx.execute(refund);
+    await queryRows(tx, refund);
     await tx.insert(signInChallenges).values({ id: challengeId, userId, method, expiresAt, createdAt: now });
     return issueEmailCode(tx, deps, {
       send: "first",

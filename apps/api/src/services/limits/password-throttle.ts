@@ -97,7 +97,8 @@ export async function recordPasswordFailure(
   throttle: PasswordThrottle,
   now: Date,
 ): Promise<void> {
-  if (throttle.addressKey) await q.execute(chargeThrottleStatement(throttle.addressKey, addressLimit, now));
+  if (throttle.addressKey)
+    await queryRows(q, chargeThrottleStatement(throttle.addressKey, addressLimit, now));
 }
 
 /** After a right password: the reservation is given back. */
