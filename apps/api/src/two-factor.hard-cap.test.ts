@@ -99,6 +99,14 @@ function expectFactorLocked(answer: ApiResponse) {
   expect(answer.headers.get("retry-after")).toBeNull();
 }
 
+async function challengeCount(userId: string): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(
+    context.database.db,
+    sql`select count(*)::int as count from sign_in_challenges where user_id = ${userId}`,
+  );
+  return row?.count ?? 0;
+}
+
 function recover(challengeId: string, code: string) {
   return call(context, "POST", `/api/auth/challenges/${challengeId}/recovery`, { body: { code } });
 }
@@ -233,10 +241,22 @@ describe("hard cap: what unlocks the factor", () => {
     expect(me.body.twoFactor).toMatchObject({ enabled: true, locked: true });
 
     // A member's recovery code does not unlock it (only the root user removes a member's 2FA, R5).
-    const other = await memberChallenge(root.accountId, member.email);
-    expectFactorLocked(await recover(other, recoveryCodes?.[0] ?? ""));
-    expectFactorLocked(await verifyCode(context, other, totpNow(context, secret)));
+    expectFactorLocked(await recover(challenge, recoveryCodes?.[0] ?? ""));
+    expectFactorLocked(await verifyCode(context, challenge, totpNow(context, secret)));
     expect((await readFactor(member.id))?.lockedAt).not.toBeNull();
+
+    // So the right password says so at once, and opens no challenge.
+    const challengesBefore = await challengeCount(member.id);
+    expectFactorLocked(
+      await call(context, "POST", "/api/auth/member/login", {
+        body: { accountId: root.accountId, email: member.email, password: PASSWORD },
+      }),
+    );
+    expect(await challengeCount(member.id)).toBe(challengesBefore);
+    const wrongPassword = await call(context, "POST", "/api/auth/member/login", {
+      body: { accountId: root.accountId, email: member.email, password: `${PASSWORD}!` },
+    });
+    expect(wrongPassword.body.error.code).toBe("INVALID_CREDENTIALS");
 
     const removed = await call(context, "DELETE", `/api/team/members/${member.id}/two-factor`, {
       cookie: root.cookie,
@@ -258,8 +278,21 @@ describe("hard cap: what unlocks the factor", () => {
   it("hard cap: a root user's recovery code unlocks the factor and keeps 2FA on (R4); the code works again", async () => {
     const root = await rootWithTotp();
     await seedStreak(root.id, 99);
-    const challenge = await openChallenge(context, root.email);
-    expectFactorLocked(await verifyCode(context, challenge, wrongTotp(context, root.secret)));
+    const locking = await openChallenge(context, root.email);
+    expectFactorLocked(await verifyCode(context, locking, wrongTotp(context, root.secret)));
+
+    // The next sign-in's password step says it is locked, and opens the challenge for a recovery code.
+    const login = await call(context, "POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body).toEqual({
+      status: "two_factor_required",
+      challengeId: expect.any(String),
+      method: "totp",
+      isLocked: true,
+    });
+    const challenge = login.body.challengeId as string;
 
     // Wrong recovery codes are bounded by S3, not counted in the streak.
     const wrongRecovery = await recover(challenge, "zzzz-zzzz");
@@ -314,6 +347,20 @@ describe("hard cap: the email method", () => {
     expectFactorLocked(await call(context, "POST", `/api/auth/challenges/${challenge}/resend`));
     expect(context.smtp.received.filter((mail) => /Your cloud2fa code/.test(mail.subject))).toHaveLength(1);
     expect(await factorLockedEvents(root.id)).toHaveLength(1);
+
+    // A new sign-in mails no code either: it says it is locked, and a recovery code signs in.
+    const login = await call(context, "POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+    });
+    expect(login.body).toMatchObject({ status: "two_factor_required", method: "email", isLocked: true });
+    const [issued] = await queryRows<{ count: number }>(
+      context.database.db,
+      sql`select count(*)::int as count from email_codes where binding_id = ${login.body.challengeId}`,
+    );
+    expect(issued?.count).toBe(0);
+    const recovered = await recover(login.body.challengeId, enabled.body.recoveryCodes[0]);
+    expect(recovered.status).toBe(200);
+    expect(context.smtp.received.filter((mail) => /Your cloud2fa code/.test(mail.subject))).toHaveLength(1);
   });
 });
 
@@ -367,8 +414,20 @@ describe("hard cap: the OpenAPI document describes it", () => {
       expect(locked).toMatchObject({ type: "boolean" });
       expect(locked.description).toContain("100 consecutive failed codes");
     }
-    for (const path of ["/auth/challenges/{challengeId}/verify", "/auth/challenges/{challengeId}/recovery"]) {
+    for (const path of [
+      "/auth/challenges/{challengeId}/verify",
+      "/auth/challenges/{challengeId}/recovery",
+      "/auth/member/login",
+    ]) {
       expect(document.body.paths[path].post.responses["403"].description).toContain("TWO_FACTOR_LOCKED");
     }
+    const signInResults =
+      document.body.components.schemas.SignInResult.oneOf ??
+      document.body.components.schemas.SignInResult.anyOf;
+    const challenged = signInResults.find(
+      (shape: { properties: { status: { const?: string; enum?: string[] } } }) =>
+        JSON.stringify(shape.properties.status).includes("two_factor_required"),
+    );
+    expect(challenged.properties.isLocked.description).toContain("no code was mailed");
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MAX_CONSECUTIVE_FAILED_CODES } from "./constants.js";
-import { chargeFactorStreak, type FactorStreak, isFactorLocked, settleFactorStreak } from "./hard-cap.js";
+import {
+  chargeFactorStreak,
+  type FactorStreak,
+  isFactorLocked,
+  mayRecoverLockedFactor,
+  settleFactorStreak,
+} from "./hard-cap.js";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const earlier = new Date("2025-12-31T00:00:00Z");
@@ -71,5 +77,14 @@ describe("hard cap: settling an accepted code", () => {
     ],
   ] as const)("hard cap %s", (_label, factor, by, expected) => {
     expect(settleFactorStreak(factor, by)).toEqual(expected);
+  });
+});
+
+describe("hard cap: a locked factor at the password step", () => {
+  it.each([
+    { kind: "root" as const, expected: true },
+    { kind: "member" as const, expected: false },
+  ])("hard cap: a $kind may leave a locked factor by a recovery code → $expected", ({ kind, expected }) => {
+    expect(mayRecoverLockedFactor(kind)).toBe(expected);
   });
 });

@@ -28,6 +28,13 @@ export function chargeFactorStreak(
 }
 
 /**
+ * Who may leave a locked factor by a recovery code: a root user. A member's is unlocked only by the
+ * root user's Remove 2FA, so a member with the right password is told at once, and no code is mailed
+ * to either (none would be checked).
+ */
+export const mayRecoverLockedFactor = (userKind: UserKind): boolean => userKind === "root";
+
+/**
  * An accepted code resets the streak. A code is accepted on a locked factor only by the charge that
  * locked it (the 100th code was right after all). A recovery code unlocks a root user's factor, never
  * a member's (the root user's Remove 2FA does), and it never removes 2FA (R4).
@@ -37,7 +44,7 @@ export function settleFactorStreak(
   by: { kind: "code"; isLockingCharge: boolean } | { kind: "recovery_code"; userKind: UserKind },
 ): { ok: true; state: FactorStreak } | FactorLocked {
   if (isFactorLocked(factor)) {
-    const mayOpen = by.kind === "code" ? by.isLockingCharge : by.userKind === "root";
+    const mayOpen = by.kind === "code" ? by.isLockingCharge : mayRecoverLockedFactor(by.userKind);
     if (!mayOpen) return locked;
   }
   return { ok: true, state: { failedCodeStreak: 0, lockedAt: null } };

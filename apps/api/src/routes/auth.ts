@@ -64,7 +64,14 @@ const memberLogin = createRoute({
   tags,
   summary: "Team member sign-in with the account ID of the team",
   request: { body: jsonBody(z.strictObject({ accountId: AccountId, email: Email, password: Password })) },
-  responses: { 200: jsonResponse(SignInResult, "Signed in, or a code is required"), ...errorResponses },
+  responses: {
+    200: jsonResponse(SignInResult, "Signed in, or a code is required"),
+    ...errorResponses,
+    403: jsonResponse(
+      ErrorResponse,
+      "TWO_FACTOR_LOCKED (hard cap): the right password, but the factor is locked; only the root user's Remove 2FA unlocks it",
+    ),
+  },
 });
 
 const verify = createRoute({
@@ -141,7 +148,12 @@ function signedIn(result: LogInResult) {
         userId: result.userId,
         ...(result.enrolmentRequired && { enrolmentRequired: true as const }),
       }
-    : { status: "two_factor_required" as const, challengeId: result.challengeId, method: result.method };
+    : {
+        status: "two_factor_required" as const,
+        challengeId: result.challengeId,
+        method: result.method,
+        ...(result.isLocked && { isLocked: true as const }),
+      };
 }
 
 export const authRoutes = createRouter()

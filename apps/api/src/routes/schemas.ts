@@ -106,7 +106,15 @@ export const SignInResult = z
           "Present when the team requires 2FA and this member has none: the session opens only the 2FA setup",
         ),
     }),
-    z.object({ status: z.literal("two_factor_required"), challengeId: z.string(), method: Method }),
+    z.object({
+      status: z.literal("two_factor_required"),
+      challengeId: z.string(),
+      method: Method,
+      isLocked: z.literal(true).optional().openapi({
+        description:
+          "Hard cap: the factor is locked after 100 wrong codes in a row; no code was mailed. A root user signs in with a recovery code (a member gets 403 TWO_FACTOR_LOCKED instead).",
+      }),
+    }),
   ])
   .openapi("SignInResult");
 

@@ -3,6 +3,7 @@ import {
   CHALLENGE_TTL_IN_SECONDS,
   canSignIn,
   EMAIL_CODE_TTL_IN_SECONDS,
+  mayRecoverLockedFactor,
   memberEnrolment,
   SESSION_TOKEN_BYTES,
   type TwoFactorMethod,
@@ -33,7 +34,7 @@ export type LogInInput =
 
 export type LogInResult =
   | { status: "authenticated"; token: string; userId: string; enrolmentRequired?: true }
-  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod };
+  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod; isLocked?: true };
 
 interface Candidate {
   isReserved: boolean;
@@ -47,6 +48,7 @@ interface Candidate {
   roles: string[];
   isSso: boolean;
   factorMethod: TwoFactorMethod | null;
+  isFactorLocked: boolean;
   requireMemberTwoFactor: boolean | null;
   memberTwoFactorDeadline: string | null;
 }
@@ -63,7 +65,8 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
     select exists (select 1 from reserved) as "isReserved",
       u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
       u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
-      factor.method as "factorMethod", team.require_member_two_factor as "requireMemberTwoFactor",
+      factor.method as "factorMethod", factor.locked_at is not null as "isFactorLocked",
+      team.require_member_two_factor as "requireMemberTwoFactor",
       team.member_two_factor_deadline as "memberTwoFactorDeadline"
     from (select 1) as one
     left join users u on ${match}
@@ -129,17 +132,25 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
       ? { status: "authenticated", token, userId, enrolmentRequired: true }
       : { status: "authenticated", token, userId };
   }
+  // Hard cap: a locked factor checks no code, so none is mailed. A member hears it now; a root user
+  // gets the challenge for a recovery code, told that it is locked.
+  if (candidate.isFactorLocked && !mayRecoverLockedFactor(user.kind)) {
+    await queryRows(deps.db, refund);
+    throw new AppError("TWO_FACTOR_LOCKED");
+  }
   const challengeId = createId(deps.random, "chl");
   const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);
-  if (method === "totp") {
+  if (method === "totp" || candidate.isFactorLocked) {
     await queryRows(
       deps.db,
       sql`
       with refund as (${refund})
       insert into sign_in_challenges (id, user_id, method, expires_at, attempt_count, created_at)
-      values (${challengeId}, ${userId}, 'totp', ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`,
+      values (${challengeId}, ${userId}, ${method}, ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`,
     );
-    return { status: "two_factor_required", challengeId, method };
+    return candidate.isFactorLocked
+      ? { status: "two_factor_required", challengeId, method, isLocked: true }
+      : { status: "two_factor_required", challengeId, method };
   }
   const code = await deps.db.transaction(async (tx) => {
     await queryRows(tx, refund);
