@@ -76,6 +76,13 @@ describe("hard cap journeys", () => {
       /Two-factor authentication locked for member\.hardcap/,
     );
 
+    // The next sign-in says so at the password step: no code step, nothing to type.
+    await page.reload();
+    await signInMember(page, member.email);
+    const atPassword = page.getByTestId("locked-hint");
+    await atPassword.getByText("Ask the root user of your team to remove it", { exact: false }).waitFor();
+    await expect(page.getByLabel("Verification code").count()).resolves.toBe(0);
+
     // The root user's session survived the restart.
     await rootPage.goto(harness.url("/team"));
     const row = rootPage.locator(`tr[data-member="${member.email}"]`);
@@ -117,6 +124,11 @@ describe("hard cap journeys", () => {
     await saveScreenshot(page, "console-sign-in-locked");
     await harness.smtp.waitFor(root.email, /Two-factor authentication locked for your account/);
 
+    // A new sign-in shows it locked at once, with the way out: a recovery code.
+    await page.reload();
+    await harness.signInRoot(page, root.email);
+    await page.getByText("No code was sent: two-factor authentication is locked.").waitFor();
+    await page.getByTestId("locked-hint").getByText("Use a recovery code", { exact: false }).waitFor();
     await page.getByRole("button", { name: "Use a recovery code" }).click();
     await page.getByLabel("Recovery code").fill(codes[0] ?? "");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();

@@ -123,6 +123,27 @@ describe("CodeStep, hard cap", () => {
     expect((await screen.findByRole("alert")).textContent).toBe(lockedHint);
   });
 
+  it("hard cap: locked at the password step, the email step says so at once, mails nothing and offers no resend", () => {
+    const resend = vi.fn(async () => {});
+    render(() => (
+      <CodeStep
+        method="email"
+        isLocked
+        verify={locked}
+        resend={resend}
+        recover={async () => {}}
+        lockedHint={lockedHint}
+        onRestart={() => {}}
+      />
+    ));
+    expect(screen.getByRole("alert").textContent).toBe(lockedHint);
+    expect(screen.getByText("No code was sent: two-factor authentication is locked.")).toBeTruthy();
+    expect(screen.queryByText(/We emailed/)).toBeNull();
+    expect(screen.queryByRole("button", { name: /Resend code/ })).toBeNull();
+    expect(screen.getByRole("button", { name: "Use a recovery code" })).toBeTruthy();
+    expect(resend).not.toHaveBeenCalled();
+  });
+
   it("hard cap: without a hint, the catalog's sentence", async () => {
     const user = userEvent.setup();
     render(() => <CodeStep method="totp" verify={locked} onRestart={() => {}} />);

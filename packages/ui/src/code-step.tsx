@@ -1,4 +1,4 @@
-import { EMAIL_RESEND_COOLDOWN_IN_SECONDS, type TwoFactorMethod } from "@cloud2fa/domain";
+import { describeError, EMAIL_RESEND_COOLDOWN_IN_SECONDS, type TwoFactorMethod } from "@cloud2fa/domain";
 import { createSignal, onCleanup, Show } from "solid-js";
 import { formatCountdown } from "./code.js";
 import { CodeInput } from "./code-input.js";
@@ -15,13 +15,17 @@ export interface CodeStepProps {
   resendCooldownInSeconds?: number;
   /** Hard cap: the TWO_FACTOR_LOCKED sentence for this audience (root user or member), with what unlocks it. */
   lockedHint?: string;
+  /** Hard cap: the password step already said the factor is locked; no code was mailed. */
+  isLocked?: boolean;
   /** The challenge is dead (expired or too many codes): back to the password. */
   onRestart: (error: unknown) => void;
 }
 
 /** The second step of sign-in (R2): a code from the app, or a mailed code with resend and its cooldown. */
 export function CodeStep(props: CodeStepProps) {
-  const [error, setError] = createSignal<unknown>(null);
+  const [error, setError] = createSignal<unknown>(
+    props.isLocked ? new ApiError("TWO_FACTOR_LOCKED", describeError("TWO_FACTOR_LOCKED"), 403) : null,
+  );
   const [isBusy, setBusy] = createSignal(false);
   const [code, setCode] = createSignal("");
   const [notice, setNotice] = createSignal("");
@@ -123,9 +127,11 @@ export function CodeStep(props: CodeStepProps) {
       >
         <h1>Two-factor authentication</h1>
         <p>
-          {props.method === "totp"
-            ? "Enter the 6-digit code shown in your authenticator app."
-            : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
+          {props.isLocked
+            ? "No code was sent: two-factor authentication is locked."
+            : props.method === "totp"
+              ? "Enter the 6-digit code shown in your authenticator app."
+              : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
         </p>
         <CodeInput
           id="sign-in-code"
@@ -151,7 +157,7 @@ export function CodeStep(props: CodeStepProps) {
           <button type="submit" disabled={isBusy()}>
             {isBusy() ? "Verifying…" : "Verify"}
           </button>
-          <Show when={props.method === "email" && props.resend}>
+          <Show when={props.method === "email" && props.resend && !props.isLocked}>
             <button type="button" class="secondary" disabled={cooldown() > 0} onClick={resend}>
               {cooldown() > 0 ? `Resend code in ${formatCountdown(cooldown())}` : "Resend code"}
             </button>

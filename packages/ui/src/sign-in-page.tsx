@@ -2,10 +2,11 @@ import type { TwoFactorMethod } from "@cloud2fa/domain";
 import { createSignal, type JSX, Show } from "solid-js";
 import { CodeStep } from "./code-step.js";
 import { ErrorMessage } from "./error-message.js";
+import { ApiError } from "./errors.js";
 
 export type SignInResultView =
   | { status: "authenticated" }
-  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod };
+  | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod; isLocked?: true };
 
 export interface SignInInput {
   accountId: string;
@@ -27,7 +28,17 @@ export interface SignInPageProps {
 
 /** Password, then the second factor (R2): the challenge id lives only in memory. */
 export function SignInPage(props: SignInPageProps) {
-  const [challenge, setChallenge] = createSignal<{ id: string; method: TwoFactorMethod } | null>(null);
+  const [challenge, setChallenge] = createSignal<{
+    id: string;
+    method: TwoFactorMethod;
+    isLocked: boolean;
+  } | null>(null);
+  // Hard cap: what unlocks a locked factor, for this audience (a member hears it at the password step).
+  const lockedHint =
+    props.accountId === undefined
+      ? "Two-factor authentication is locked after 100 wrong codes in a row. Sign in with one of your recovery codes to unlock it: choose “Use a recovery code”."
+      : "Two-factor authentication is locked after 100 wrong codes in a row. Ask the root user of your team to remove it (Team page, Remove 2FA), then sign in with your password and set it up again.";
+  const isLocked = (failure: unknown) => failure instanceof ApiError && failure.code === "TWO_FACTOR_LOCKED";
   const [error, setError] = createSignal<unknown>(null);
   const [isBusy, setBusy] = createSignal(false);
   const submit = async (form: HTMLFormElement) => {
@@ -41,7 +52,8 @@ export function SignInPage(props: SignInPageProps) {
         password: String(data.get("password")),
       });
       if (result.status === "authenticated") props.onSignedIn();
-      else setChallenge({ id: result.challengeId, method: result.method });
+      else
+        setChallenge({ id: result.challengeId, method: result.method, isLocked: result.isLocked === true });
     } catch (failure) {
       setError(failure);
     } finally {
@@ -80,7 +92,11 @@ export function SignInPage(props: SignInPageProps) {
             <label for="password">Password</label>
             <input id="password" name="password" type="password" required autocomplete="current-password" />
           </div>
-          <ErrorMessage error={error()} />
+          <Show when={isLocked(error())} fallback={<ErrorMessage error={error()} />}>
+            <p class="error" role="alert" data-testid="locked-hint">
+              {lockedHint}
+            </p>
+          </Show>
           <button type="submit" disabled={isBusy()}>
             {isBusy() ? "Signing in…" : "Sign in"}
           </button>
@@ -97,11 +113,8 @@ export function SignInPage(props: SignInPageProps) {
               props.onSignedIn();
             }}
             resend={() => props.resend(pending().id)}
-            lockedHint={
-              props.accountId === undefined
-                ? "Two-factor authentication is locked after 100 wrong codes in a row. Sign in with one of your recovery codes to unlock it: choose “Use a recovery code”."
-                : "Two-factor authentication is locked after 100 wrong codes in a row. Ask the root user of your team to remove it (Team page, Remove 2FA), then sign in with your password and set it up again."
-            }
+            lockedHint={lockedHint}
+            isLocked={pending().isLocked}
             {...(props.recover
               ? {
                   recover: async (code: string) => {
