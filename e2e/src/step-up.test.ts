@@ -83,6 +83,7 @@ describe("Step-up journeys", () => {
     const focusedId = await rootPage.evaluate("document.activeElement && document.activeElement.id");
     expect(focusedId).toBe(await codeField.getAttribute("id"));
     await row.getByText("Enabled").waitFor();
+    await prompt.getByTestId("step-up-action").getByText(`Remove 2FA of ${member.email}`).waitFor();
     await saveScreenshot(rootPage, "console-team-step-up");
 
     await enterTotpCode(rootPage, root, "Confirmation code");
@@ -115,6 +116,7 @@ describe("Step-up journeys", () => {
       name: new RegExp(describeError("STEP_UP_REQUIRED").slice(0, 20)),
     });
     await prompt.waitFor();
+    await prompt.getByTestId("step-up-action").getByText("Change the team settings").waitFor();
     // Refused: the box shows the stored value until the change goes through.
     await expect.poll(() => setting.isChecked()).toBe(false);
     const code = await mailedCode(email, () =>

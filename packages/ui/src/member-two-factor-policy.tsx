@@ -100,6 +100,7 @@ export function MemberTwoFactorPolicyFields(props: {
             {(retry) => (
               <StepUpPrompt
                 id="member-policy-step-up"
+                action="Save the two-factor policy for members"
                 method={props.stepUp.method}
                 client={props.stepUp.client}
                 onConfirmed={() => {

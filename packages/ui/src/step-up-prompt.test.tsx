@@ -11,7 +11,14 @@ function renderPrompt(method: "totp" | "email", stepUp = vi.fn(async (_code: str
   const onConfirmed = vi.fn();
   const onCancel = vi.fn();
   render(() => (
-    <StepUpPrompt id="s" method={method} client={client} onConfirmed={onConfirmed} onCancel={onCancel} />
+    <StepUpPrompt
+      id="s"
+      method={method}
+      action="Delete ana@example.com"
+      client={client}
+      onConfirmed={onConfirmed}
+      onCancel={onCancel}
+    />
   ));
   return {
     client,
@@ -36,6 +43,13 @@ describe("Step-up prompt", () => {
     await user.type(input, "123456");
     await waitFor(() => expect(onConfirmed).toHaveBeenCalledTimes(1));
     expect(client.stepUp).toHaveBeenCalledExactlyOnceWith("123456");
+  });
+
+  it("Step-up: names the action waiting for the code", () => {
+    renderPrompt("totp");
+    expect(screen.getByTestId("step-up-action").textContent).toBe(
+      "Waiting for the code: Delete ana@example.com",
+    );
   });
 
   it("Step-up: a wrong code shows the error and does not retry the action", async () => {

@@ -23,6 +23,8 @@ export function isStepUpRequired(failure: unknown): boolean {
 export function StepUpPrompt(props: {
   id: string;
   method: TwoFactorMethod | null;
+  /** The action waiting for the code, as a person would name it ("Delete ana@example.com"). */
+  action: string;
   client: StepUpClient;
   onConfirmed: () => Promise<void> | void;
   onCancel: () => void;
@@ -73,6 +75,9 @@ export function StepUpPrompt(props: {
         {props.method === "email"
           ? "Ask for a code by email, then enter it here."
           : "Enter the code shown in your authenticator app."}
+      </p>
+      <p class="hint" data-testid="step-up-action">
+        Waiting for the code: <strong>{props.action}</strong>
       </p>
       <Show when={props.method === "email"}>
         <button type="button" class="secondary" onClick={() => void sendCode()}>

@@ -69,12 +69,17 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   };
   const [editingRoles, setEditingRoles] = createSignal<string | null>(null);
   // Step-up: a sensitive action refused with STEP_UP_REQUIRED waits in its member's row for a code.
-  const [stepUp, setStepUp] = createSignal<{ memberId: string; retry: () => Promise<void> } | null>(null);
+  const [stepUp, setStepUp] = createSignal<{
+    memberId: string;
+    action: string;
+    retry: () => Promise<void>;
+  } | null>(null);
   const [twoFactorFilter, setTwoFactorFilter] = createSignal<TwoFactorFilter>("all");
   const shownMembers = () =>
     members()?.filter((member) => matchesTwoFactorFilter(toComplianceMember(member), twoFactorFilter()));
 
-  const act = async (run: () => Promise<void>, done: string, memberId?: string) => {
+  /** `on`: the member row and the action's name, where a step-up prompt appears if the API asks for one. */
+  const act = async (run: () => Promise<void>, done: string, on?: { memberId: string; action: string }) => {
     setError(null);
     setNotice("");
     try {
@@ -82,8 +87,8 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
       setNotice(done);
       await refetch();
     } catch (failure) {
-      if (memberId && isStepUpRequired(failure)) {
-        setStepUp({ memberId, retry: () => act(run, done, memberId) });
+      if (on && isStepUpRequired(failure)) {
+        setStepUp({ ...on, retry: () => act(run, done, on) });
       } else {
         setError(failure);
       }
@@ -191,7 +196,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             void act(
                               () => props.client.update(member.id, { roles }),
                               `Roles of ${member.email} changed.`,
-                              member.id,
+                              { memberId: member.id, action: `Change the roles of ${member.email}` },
                             );
                           }}
                           onCancel={() => setEditingRoles(null)}
@@ -228,7 +233,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               void act(
                                 () => props.client.update(member.id, { status }),
                                 `${member.email} is now ${status}.`,
-                                member.id,
+                                { memberId: member.id, action: `Make ${member.email} ${status}` },
                               );
                             }}
                           >
@@ -253,7 +258,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                   act(
                                     () => props.client.update(member.id, { sso: !member.sso }),
                                     `SSO flag of ${member.email} changed.`,
-                                    member.id,
+                                    { memberId: member.id, action: `Change the SSO flag of ${member.email}` },
                                   )
                                 }
                               >
@@ -293,7 +298,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                     act(
                                       () => props.client.removeTwoFactor(member.id, reason),
                                       `Two-factor authentication of ${member.email} removed.`,
-                                      member.id,
+                                      { memberId: member.id, action: `Remove 2FA of ${member.email}` },
                                     ),
                                 })
                               }
@@ -311,11 +316,10 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                 text: `Delete ${member.email}? This is final.`,
                                 action: `Delete ${member.email}`,
                                 run: () =>
-                                  act(
-                                    () => props.client.remove(member.id),
-                                    `${member.email} deleted.`,
-                                    member.id,
-                                  ),
+                                  act(() => props.client.remove(member.id), `${member.email} deleted.`, {
+                                    memberId: member.id,
+                                    action: `Delete ${member.email}`,
+                                  }),
                               })
                             }
                           >
@@ -327,6 +331,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             <StepUpPrompt
                               id={`step-up-${member.id}`}
                               method={props.actor.twoFactor.method}
+                              action={pending().action}
                               client={props.client.stepUp}
                               onConfirmed={() => {
                                 const { retry } = pending();

@@ -60,6 +60,7 @@ export function TeamSettingsCard(props: {
         {(retry) => (
           <StepUpPrompt
             id="team-settings-step-up"
+            action="Change the team settings"
             method={props.method ?? null}
             client={props.client.stepUp}
             onConfirmed={() => {
