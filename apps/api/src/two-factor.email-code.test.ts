@@ -158,6 +158,52 @@ describe("S1 email codes", () => {
     ).toBe(204);
   });
 
+  it("S3: a second action code within a minute waits like a resend; the first one still works", async () => {
+    const root = await rootWithEmailTwoFactor(context);
+    context.clock.advance(60);
+    const first = await mailedCode(context, root.email, () =>
+      call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie }),
+    );
+    const seen = mailCount(context, root.email);
+    context.clock.advance(30);
+    const early = await call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie });
+    expect(early.status).toBe(429);
+    expect(early.body.error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(early.headers.get("retry-after")).toBe("30");
+    expect(mailCount(context, root.email)).toBe(seen);
+
+    context.clock.advance(30);
+    const second = await mailedCode(context, root.email, () =>
+      call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie }),
+    );
+    const stale = await call(context, "DELETE", "/api/me/two-factor", {
+      cookie: root.cookie,
+      body: { code: first },
+    });
+    expect(stale.body.error.code).toBe("INVALID_CODE");
+    const removed = await call(context, "DELETE", "/api/me/two-factor", {
+      cookie: root.cookie,
+      body: { code: second },
+    });
+    expect(removed.status).toBe(204);
+  });
+
+  it("S3: a refused early action code leaves the live one usable", async () => {
+    const root = await rootWithEmailTwoFactor(context);
+    context.clock.advance(60);
+    const first = await mailedCode(context, root.email, () =>
+      call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie }),
+    );
+    expect((await call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie })).status).toBe(
+      429,
+    );
+    const removed = await call(context, "DELETE", "/api/me/two-factor", {
+      cookie: root.cookie,
+      body: { code: first },
+    });
+    expect(removed.status).toBe(204);
+  });
+
   it("S1: an email code is single use", async () => {
     const root = await rootWithEmailTwoFactor(context);
     const { challengeId, code } = await openEmailChallenge(context, root.email);

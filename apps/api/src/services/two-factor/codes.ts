@@ -39,7 +39,9 @@ export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailC
 
 /**
  * S1, S3: mail a new code bound to one purpose and binding (challenge, setup or action), killing
- * the previous one; the send is charged to the user's mail budget. Returns the code to mail.
+ * the previous one; the send is charged to the user's mail budget. Returns the code to mail. A mail
+ * that replaces a live code of the same binding is a resend, whatever the caller says (S3's cooldown:
+ * asking for a second action code within a minute waits like a sign-in resend).
  */
 export async function issueEmailCode(
   tx: Tx,
@@ -54,8 +56,7 @@ export async function issueEmailCode(
     send: "first" | "resend";
   },
 ): Promise<string> {
-  await chargeUserEmailSend(tx, { userId: input.userId, now: input.now, kind: input.send });
-  await tx
+  const replaced = await tx
     .delete(emailCodes)
     .where(
       and(
@@ -63,7 +64,15 @@ export async function issueEmailCode(
         eq(emailCodes.purpose, input.purpose),
         isNull(emailCodes.consumedAt),
       ),
-    );
+    )
+    .returning({ bindingId: emailCodes.bindingId, expiresAt: emailCodes.expiresAt });
+  const isResend = replaced.some((code) => code.bindingId === input.bindingId && code.expiresAt > input.now);
+  // A refused charge throws, and the transaction puts the deleted code back.
+  await chargeUserEmailSend(tx, {
+    userId: input.userId,
+    now: input.now,
+    kind: isResend ? "resend" : input.send,
+  });
   const hashKey = codeHashKey(deps.keys);
   if (!hashKey) throw new Error("no encryption key");
   const code = createEmailCode(deps.random.bytes(EMAIL_CODE_RANDOM_BYTES));
