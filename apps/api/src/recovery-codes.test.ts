@@ -202,6 +202,44 @@ describe("recovery codes", () => {
 });
 
 describe("recovery codes for members", () => {
+  it("turning the setting off revokes the members' codes at once; turning it on again gives none back", async () => {
+    const root = await createRoot(context);
+    const allow = (allowMemberRecoveryCodes: boolean) =>
+      call(context, "PATCH", "/api/team/settings", {
+        cookie: root.cookie,
+        body: { allowMemberRecoveryCodes },
+      });
+    expect((await allow(true)).status).toBe(200);
+    const member = await createMember(context, root);
+    const { secret, recoveryCodes = [] } = await enable(member.cookie);
+    expect(recoveryCodes).toHaveLength(10);
+    const { recoveryCodes: rootCodes = [] } = await enable(root.cookie);
+    const unused = async (userId: string) => {
+      const [row] = await queryRows<{ count: number }>(
+        context.database.db,
+        sql`select count(*)::int as count from recovery_codes where user_id = ${userId} and consumed_at is null`,
+      );
+      return row?.count;
+    };
+
+    expect((await allow(false)).body).toEqual({ allowMemberRecoveryCodes: false });
+    expect(await unused(member.id)).toBe(0);
+    expect(await unused(root.id)).toBe(rootCodes.length);
+    const challengeId = await memberChallenge(root.accountId, member.email);
+    expect((await recover(challengeId, recoveryCodes[0] ?? "")).body.error.code).toBe("INVALID_CODE");
+
+    expect((await allow(true)).status).toBe(200);
+    expect(await unused(member.id)).toBe(0);
+    const again = await memberChallenge(root.accountId, member.email);
+    expect((await recover(again, recoveryCodes[1] ?? "")).body.error.code).toBe("INVALID_CODE");
+    context.clock.advance(30);
+    const renewed = await call(context, "POST", "/api/me/two-factor/recovery-codes", {
+      cookie: member.cookie,
+      body: { code: totpNow(context, secret) },
+    });
+    expect(renewed.body.recoveryCodes).toHaveLength(10);
+  });
+
   it("are off by default: no codes, no regeneration, no recovery sign-in", async () => {
     const root = await createRoot(context);
     const member = await createMember(context, root);

@@ -1,6 +1,6 @@
-import { canChangeTeamSettings, type StepUpState } from "@cloud2fa/domain";
-import { eq } from "drizzle-orm";
-import { accounts } from "../../db/schema/index.js";
+import { canChangeTeamSettings, canHaveRecoveryCodes, type StepUpState } from "@cloud2fa/domain";
+import { and, eq, inArray } from "drizzle-orm";
+import { accounts, recoveryCodes, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
@@ -41,6 +41,16 @@ export async function updateTeamSettings({
         .update(accounts)
         .set({ allowMemberRecoveryCodes: settings.allowMemberRecoveryCodes })
         .where(eq(accounts.id, actor.accountId));
+      // Members who may no longer hold recovery codes lose the ones they have: turning the setting
+      // off closes that way in at once (turning it on again gives nobody codes back).
+      const team = { allowMemberRecoveryCodes: settings.allowMemberRecoveryCodes };
+      if (!canHaveRecoveryCodes({ kind: "member" }, team)) {
+        const members = tx
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.accountId, actor.accountId), eq(users.kind, "member")));
+        await tx.delete(recoveryCodes).where(inArray(recoveryCodes.userId, members));
+      }
       await recordAuditEvent(tx, deps, {
         accountId: actor.accountId,
         type: "team.settings_changed",
