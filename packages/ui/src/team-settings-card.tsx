@@ -46,14 +46,17 @@ export function TeamSettingsCard(props: {
       <h2 id="team-settings-title">Team settings</h2>
       <Show when={settings()}>
         {(current) => (
-          <label class="choice">
-            <input
-              type="checkbox"
-              checked={current().allowMemberRecoveryCodes}
-              onChange={(event) => void toggle(event.currentTarget)}
-            />{" "}
-            Members get recovery codes when they enable two-factor authentication
-          </label>
+          <>
+            <label class="choice">
+              <input
+                type="checkbox"
+                checked={current().allowMemberRecoveryCodes}
+                onChange={(event) => void toggle(event.currentTarget)}
+              />{" "}
+              Members get recovery codes when they enable two-factor authentication
+            </label>
+            <p class="hint">Turning this off revokes the recovery codes members already have.</p>
+          </>
         )}
       </Show>
       <Show when={stepUp()}>
