@@ -1,4 +1,4 @@
-import { Layout, TwoFactorStatus } from "@cloud2fa/ui";
+import { AccountMenu, Layout, Protected as SignedIn, TwoFactorStatus } from "@cloud2fa/ui";
 import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
 import { type JSX, Show } from "solid-js";
 import { signOut } from "./api.js";
@@ -8,7 +8,7 @@ import { SignInRoute } from "./routes/sign-in.js";
 import { SignUpRoute } from "./routes/sign-up.js";
 import { TeamRoute } from "./routes/team.js";
 import { VerifyEmailRoute } from "./routes/verify-email.js";
-import { isSettled, me, setMe } from "./session.js";
+import { me, session, setMe } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
   const navigate = useNavigate();
@@ -27,24 +27,14 @@ function Shell(props: { children?: JSX.Element }) {
         </Show>
       }
       account={
-        <Show when={me()}>
-          {(user) => (
-            <>
-              <span>{user().email}</span>
-              <button
-                type="button"
-                class="secondary"
-                onClick={async () => {
-                  await signOut().catch(() => undefined);
-                  setMe(null);
-                  navigate("/signin");
-                }}
-              >
-                Sign out
-              </button>
-            </>
-          )}
-        </Show>
+        <AccountMenu
+          me={me}
+          onSignOut={async () => {
+            await signOut().catch(() => undefined);
+            setMe(null);
+            navigate("/signin");
+          }}
+        />
       }
     >
       {props.children}
@@ -55,11 +45,9 @@ function Shell(props: { children?: JSX.Element }) {
 /** Pages behind sign-in: without a session, the sign-in page. */
 function Protected(props: { children: JSX.Element }) {
   return (
-    <Show when={isSettled()} fallback={<p>Loading…</p>}>
-      <Show when={me()} fallback={<Navigate href="/signin" />}>
-        {props.children}
-      </Show>
-    </Show>
+    <SignedIn session={session} signedOut={<Navigate href="/signin" />}>
+      {props.children}
+    </SignedIn>
   );
 }
 

@@ -1,4 +1,5 @@
 import { createSession } from "@cloud2fa/ui";
 import { loadMe } from "./api.js";
 
-export const { me, refreshMe, setMe, isSettled } = createSession(loadMe);
+export const session = createSession(loadMe);
+export const { me, refreshMe, setMe, isSettled } = session;

@@ -1,8 +1,10 @@
 import { teamPermissions } from "@cloud2fa/domain";
 import {
+  AccountMenu,
   AuditPage,
   EnrolmentBanner,
   Layout,
+  Protected as SignedIn,
   TeamPage,
   TwoFactorSettings,
   TwoFactorStatus,
@@ -13,7 +15,7 @@ import { createResource, type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
-import { isSettled, me, refreshMe } from "./session.js";
+import { isSettled, me, refreshMe, session } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
   const permissions = () => {
@@ -42,26 +44,15 @@ function Shell(props: { children?: JSX.Element }) {
         </Show>
       }
       account={
-        <Show when={me()}>
-          {(user) => (
-            <>
-              <span>{user().email}</span>
-              <button
-                type="button"
-                class="secondary"
-                onClick={async () => {
-                  const accountId = user().accountId;
-                  await signOut().catch(() => undefined);
-                  // A fresh page: nothing of the session stays in memory, and the sign-in keeps the team's
-                  // account ID (a client-side navigation raced the protected pages' redirect to "/").
-                  window.location.assign(`/member/?accountId=${encodeURIComponent(accountId)}`);
-                }}
-              >
-                Sign out
-              </button>
-            </>
-          )}
-        </Show>
+        <AccountMenu
+          me={me}
+          onSignOut={async (user) => {
+            await signOut().catch(() => undefined);
+            // A fresh page: nothing of the session stays in memory, and the sign-in keeps the team's
+            // account ID (a client-side navigation raced the protected pages' redirect to "/").
+            window.location.assign(`/member/?accountId=${encodeURIComponent(user.accountId)}`);
+          }}
+        />
       }
     >
       <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
@@ -75,13 +66,12 @@ function Shell(props: { children?: JSX.Element }) {
   );
 }
 
+/** Pages behind sign-in: without a session, Home (the sign-in). */
 function Protected(props: { children: JSX.Element }) {
   return (
-    <Show when={isSettled()} fallback={<p>Loading…</p>}>
-      <Show when={me()} fallback={<Navigate href="/" />}>
-        {props.children}
-      </Show>
-    </Show>
+    <SignedIn session={session} signedOut={<Navigate href="/" />}>
+      {props.children}
+    </SignedIn>
   );
 }
 

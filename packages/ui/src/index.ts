@@ -12,6 +12,7 @@ export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
 export * from "./session.js";
 export * from "./sign-in-page.js";
+export * from "./signed-in.js";
 export * from "./step-up-prompt.js";
 export * from "./team-compliance.js";
 export * from "./team-page.js";
