@@ -1,7 +1,7 @@
 import { describeError } from "@cloud2fa/domain";
 import { describe, expect, it } from "vitest";
 import { connectDatabase } from "../../apps/api/src/db/connect.js";
-import { ageRootStepUp } from "../../apps/api/src/test/age-step-up.js";
+import { ageStepUp } from "../../apps/api/src/test/age-step-up.js";
 import { saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
@@ -15,17 +15,17 @@ import {
 
 // Step-up (issue 5) in the browser. The server runs on the real clock and e2e has no clock to move, so to
 // make the session's last code older than 10 minutes without waiting, the journey stops the server, moves
-// this root user's sessions.stepped_up_at 11 minutes back in the embedded database (DATA_DIR), and starts
-// it again on the same port and data. Nothing else is touched: the session itself stays valid.
+// the user's sessions.stepped_up_at 11 minutes back in the embedded database (DATA_DIR), and starts it
+// again on the same port and data. Nothing else is touched: the session itself stays valid.
 
 const harness = useHarness();
 
-/** Stops the server, moves the root user's last code 11 minutes back in DATA_DIR's database, starts it again. */
+/** Stops the server, moves the user's last code 11 minutes back in DATA_DIR's database, starts it again. */
 async function ageStepUpOf(email: string) {
   await harness.server.restart(async (dataDir) => {
     const database = await connectDatabase({ dataDir });
     try {
-      expect(await ageRootStepUp(database.db, email, 11 * 60)).toBe(1);
+      expect(await ageStepUp(database.db, email, 11 * 60)).toBe(1);
     } finally {
       await database.close();
     }
@@ -134,5 +134,38 @@ describe("Step-up journeys", () => {
         .isChecked(),
     ).resolves.toBe(true);
     await rootPage.context().close();
+  });
+
+  it("Step-up in the member portal: an Administrator's Disable waits in the row for a code, then goes through", async () => {
+    const rootPage = await harness.rootPage("root.stepup.portal@example.com");
+    const memberEmail = "member.stepup.portal@example.com";
+    const memberPage = await harness.memberPage(rootPage, memberEmail);
+    await memberPage.context().close();
+    const admin = totpUser("admin.stepup.portal@example.com");
+    const adminPage = await harness.memberPage(rootPage, admin.email, ["Administrator"]);
+    // The setup confirmation is the session's last code.
+    await adminPage.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+    await startTotpSetup(adminPage, admin);
+    await confirmTotpSetup(adminPage, admin);
+
+    await ageStepUpOf(admin.email);
+
+    await adminPage.goto(harness.url("/member/team"));
+    const row = adminPage.locator(`tr[data-member="${memberEmail}"]`);
+    await row.getByRole("button", { name: "Disable" }).click();
+    const prompt = row.getByRole("form", {
+      name: new RegExp(describeError("STEP_UP_REQUIRED").slice(0, 20)),
+    });
+    await prompt.waitFor();
+    await prompt.getByTestId("step-up-action").getByText(`Make ${memberEmail} disabled`).waitFor();
+    // Refused: nothing changed yet.
+    await row.getByText("active", { exact: true }).waitFor();
+    await saveScreenshot(adminPage, "member-team-step-up");
+
+    await enterTotpCode(adminPage, admin, "Confirmation code");
+    await adminPage.getByText(`${memberEmail} is now disabled.`).waitFor();
+    await row.getByText("disabled", { exact: true }).waitFor();
+    expect(await row.getByRole("form").count()).toBe(0);
+    await Promise.all([adminPage, rootPage].map((open) => open.context().close()));
   });
 });

@@ -1,21 +1,18 @@
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/connect.js";
 import { sessions, users } from "../db/schema/index.js";
 
 /**
- * Step-up, for the browser journey (which has no clock to move): moves the last code of a root user's
- * live sessions `seconds` back. Returns how many sessions moved.
+ * Step-up, for the browser journeys (which have no clock to move): moves the last code of the live
+ * sessions of the users with this address (a root user, or members of any team) `seconds` back.
+ * Returns how many sessions moved.
  */
-export async function ageRootStepUp(db: Db, email: string, seconds: number): Promise<number> {
-  const [root] = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.email, email), eq(users.kind, "root")));
-  if (!root) return 0;
+export async function ageStepUp(db: Db, email: string, seconds: number): Promise<number> {
+  const owners = db.select({ id: users.id }).from(users).where(eq(users.email, email));
   const moved = await db
     .update(sessions)
     .set({ steppedUpAt: sql`${sessions.steppedUpAt} - make_interval(secs => ${seconds})` })
-    .where(and(eq(sessions.userId, root.id), isNotNull(sessions.steppedUpAt), isNull(sessions.revokedAt)))
+    .where(and(inArray(sessions.userId, owners), isNotNull(sessions.steppedUpAt), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return moved.length;
 }
