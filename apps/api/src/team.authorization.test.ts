@@ -210,6 +210,46 @@ describe("Team page authorization, every role against every endpoint", () => {
   });
 });
 
+describe("own membership", () => {
+  it("an administrator cannot disable or delete itself, nor change its own roles or SSO flag (403 CANNOT_CHANGE_OWN_MEMBERSHIP); nothing changes", async () => {
+    const scene = await makeScene();
+    const admin = await createMember(context, scene.root, { roles: ["administrator"] });
+    const own = `/api/team/members/${admin.id}`;
+    const refused: [string, unknown][] = [
+      ["PATCH", { status: "disabled" }],
+      ["PATCH", { roles: ["project_user"] }],
+      ["PATCH", { sso: true }],
+      ["PATCH", { remark: "fine", sso: true }],
+      ["DELETE", undefined],
+    ];
+    for (const [method, body] of refused) {
+      const response = await call(context, method, own, { cookie: admin.cookie, body });
+      expect(response.status, `${method} ${JSON.stringify(body)}`).toBe(403);
+      expect(response.body.error.code).toBe("CANNOT_CHANGE_OWN_MEMBERSHIP");
+    }
+    expect((await teamOf(scene.root)).find((member) => member.id === admin.id)).toMatchObject({
+      status: "active",
+      roles: ["administrator"],
+      sso: false,
+      remark: "",
+    });
+    expect((await call(context, "GET", "/api/me", { cookie: admin.cookie })).status).toBe(200);
+
+    // Its remark stays open; another administrator, and the root user, change the rest.
+    const remark = await call(context, "PATCH", own, { cookie: admin.cookie, body: { remark: "on call" } });
+    expect(remark.status).toBe(200);
+    const other = await createMember(context, scene.root, {
+      roles: ["administrator"],
+      email: "other-admin@example.com",
+    });
+    const byOther = await call(context, "PATCH", own, { cookie: other.cookie, body: { sso: true } });
+    expect(byOther.status).toBe(200);
+    expect(byOther.body).toMatchObject({ sso: true, remark: "on call" });
+    const byRoot = await call(context, "DELETE", own, { cookie: scene.root.cookie });
+    expect(byRoot.status).toBe(204);
+  });
+});
+
 describe("cross-tenant isolation", () => {
   async function twoTeams() {
     const rootA = await createRoot(context, "root-a@example.com");

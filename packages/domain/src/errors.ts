@@ -10,6 +10,8 @@ export const errorMessages = {
   TOO_MANY_ATTEMPTS: "Too many attempts. Wait a moment and try again.",
   FORBIDDEN: "You are not allowed to do that.",
   ONLY_ROOT_CAN_REMOVE_TWO_FACTOR: "Only the root user can remove a member's two-factor authentication.",
+  CANNOT_CHANGE_OWN_MEMBERSHIP:
+    "You cannot disable or delete yourself, nor change your own roles or SSO flag. The root user or another administrator can.",
   ACCOUNT_NOT_ACTIVE: "This account is not active.",
   TWO_FACTOR_ALREADY_CONFIGURED:
     "Two-factor authentication is already configured. Only the root user can remove it.",

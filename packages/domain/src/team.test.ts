@@ -4,9 +4,11 @@ import { allow, refuse } from "./errors.js";
 import {
   canChangeTeamSettings,
   canPerformTeamAction,
+  canPerformTeamActionOn,
   type TeamAction,
   teamActions,
   teamPermissions,
+  teamPermissionsOn,
 } from "./team.js";
 
 function member(roles: readonly MemberRole[]): Member {
@@ -118,5 +120,36 @@ describe("team settings and the Require-2FA policy are the root user's alone", (
   });
   it.each(memberRoles.map((role) => [role]))("a member with the role %s may not (FORBIDDEN)", (role) => {
     expect(canChangeTeamSettings(member([role]))).toEqual(refuse("FORBIDDEN"));
+  });
+});
+
+describe("nobody changes its own membership", () => {
+  const administrator = member(["administrator"]);
+  // Written out: what an administrator may not do to itself, though it may do it to any other member.
+  const ownRefused: readonly TeamAction[] = ["changeStatus", "changeRoles", "changeSso", "delete"];
+
+  it.each(teamActions)("an administrator → %s on itself", (action) => {
+    const expected = ownRefused.includes(action)
+      ? refuse("CANNOT_CHANGE_OWN_MEMBERSHIP")
+      : canPerformTeamAction(administrator, action);
+    expect(canPerformTeamActionOn(administrator, administrator.id, action)).toEqual(expected);
+    expect(teamPermissionsOn(administrator, administrator.id)[action]).toBe(expected.ok);
+  });
+
+  it.each(teamActions)("an administrator → %s on another member: as teamPermissions says", (action) => {
+    expect(canPerformTeamActionOn(administrator, "mem_other", action)).toEqual(
+      canPerformTeamAction(administrator, action),
+    );
+    expect(teamPermissionsOn(administrator, "mem_other")).toEqual(teamPermissions(administrator));
+  });
+
+  it("a role's own refusal comes first: an auditor deleting itself is FORBIDDEN", () => {
+    const auditor = member(["auditor"]);
+    expect(canPerformTeamActionOn(auditor, auditor.id, "delete")).toEqual(refuse("FORBIDDEN"));
+    expect(canPerformTeamActionOn(auditor, auditor.id, "view")).toEqual(allow);
+  });
+
+  it.each(teamActions)("the root user → %s on any member: allowed", (action) => {
+    expect(canPerformTeamActionOn(root, "mem_other", action)).toEqual(allow);
   });
 });

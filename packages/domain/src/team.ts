@@ -45,6 +45,35 @@ export function canPerformTeamAction(actor: User, action: TeamAction): Decision 
   return refuse(action === "removeTwoFactor" ? "ONLY_ROOT_CAN_REMOVE_TWO_FACTOR" : "FORBIDDEN");
 }
 
+/**
+ * What nobody does to its own membership, whatever its roles: disable or delete itself, change its own
+ * roles, or mark itself an SSO account (which would exempt it from the team's Require-2FA policy, R6).
+ * The root user or another administrator does; the remark stays open. (Removing 2FA is the root
+ * user's alone anyway, R4/R5.)
+ */
+export const ownMembershipActions: readonly TeamAction[] = [
+  "changeStatus",
+  "changeRoles",
+  "changeSso",
+  "delete",
+];
+
+/** `teamPermissions` toward one member of the team: none of `ownMembershipActions` on oneself. */
+export function teamPermissionsOn(actor: User, memberId: string): Record<TeamAction, boolean> {
+  const permissions = teamPermissions(actor);
+  if (actor.id !== memberId) return permissions;
+  return Object.fromEntries(
+    teamActions.map((action) => [action, permissions[action] && !ownMembershipActions.includes(action)]),
+  ) as Record<TeamAction, boolean>;
+}
+
+/** `canPerformTeamAction` on one member: CANNOT_CHANGE_OWN_MEMBERSHIP for one's own membership. */
+export function canPerformTeamActionOn(actor: User, memberId: string, action: TeamAction): Decision {
+  const decision = canPerformTeamAction(actor, action);
+  if (!decision.ok) return decision;
+  return teamPermissionsOn(actor, memberId)[action] ? allow : refuse("CANNOT_CHANGE_OWN_MEMBERSHIP");
+}
+
 /** The team's settings, the Require-2FA policy among them, are the root user's alone (not an Administrator's). */
 export function canChangeTeamSettings(actor: User): Decision {
   return actor.kind === "root" ? allow : refuse("FORBIDDEN");

@@ -21,7 +21,7 @@ import {
   RemovalReason,
   Role,
 } from "./schemas.js";
-import { stepUpResponses } from "./step-up-responses.js";
+import { memberChangeResponses, stepUpResponses } from "./step-up-responses.js";
 
 const tags = ["Team"];
 const security = [{ session: [] }];
@@ -108,7 +108,12 @@ const update = createRoute({
         ),
     ),
   },
-  responses: { 200: jsonResponse(Member, "Updated"), ...notFound, ...errorResponses, ...stepUpResponses },
+  responses: {
+    200: jsonResponse(Member, "Updated"),
+    ...notFound,
+    ...errorResponses,
+    ...memberChangeResponses,
+  },
 });
 
 const remove = createRoute({
@@ -119,7 +124,7 @@ const remove = createRoute({
   middleware,
   summary: "Delete a member (final); its sessions end (step-up: a code within 10 minutes)",
   request: { params: memberParams },
-  responses: { 204: { description: "Deleted" }, ...notFound, ...errorResponses, ...stepUpResponses },
+  responses: { 204: { description: "Deleted" }, ...notFound, ...errorResponses, ...memberChangeResponses },
 });
 
 const removeTwoFactor = createRoute({

@@ -1,12 +1,16 @@
-import { canPerformTeamAction, type TeamAction, type User } from "@cloud2fa/domain";
+import { canPerformTeamAction, canPerformTeamActionOn, type TeamAction, type User } from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
 import type { Tx } from "../../db/connect.js";
 import { users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import type { UserRow } from "../users.js";
 
-export function authorizeTeamAction(actor: User, action: TeamAction): void {
-  const decision = canPerformTeamAction(actor, action);
+/** With `memberId`, the action is on that member: nobody changes its own membership (CANNOT_CHANGE_OWN_MEMBERSHIP). */
+export function authorizeTeamAction(actor: User, action: TeamAction, memberId?: string): void {
+  const decision =
+    memberId === undefined
+      ? canPerformTeamAction(actor, action)
+      : canPerformTeamActionOn(actor, memberId, action);
   if (!decision.ok) throw new AppError(decision.reason);
 }
 

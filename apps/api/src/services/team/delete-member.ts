@@ -21,7 +21,7 @@ export async function deleteMember({
   stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<void> {
-  authorizeTeamAction(actor, "delete");
+  authorizeTeamAction(actor, "delete", memberId);
   await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId);
     requireStepUp(stepUp, deps.clock.now());

@@ -41,10 +41,10 @@ export async function updateMember({
   stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<MemberView> {
-  if (input.status !== undefined) authorizeTeamAction(actor, "changeStatus");
-  if (input.roles !== undefined) authorizeTeamAction(actor, "changeRoles");
-  if (input.sso !== undefined) authorizeTeamAction(actor, "changeSso");
-  if (input.remark !== undefined) authorizeTeamAction(actor, "editRemark");
+  if (input.status !== undefined) authorizeTeamAction(actor, "changeStatus", memberId);
+  if (input.roles !== undefined) authorizeTeamAction(actor, "changeRoles", memberId);
+  if (input.sso !== undefined) authorizeTeamAction(actor, "changeSso", memberId);
+  if (input.remark !== undefined) authorizeTeamAction(actor, "editRemark", memberId);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId);
