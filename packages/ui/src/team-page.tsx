@@ -8,6 +8,7 @@ import {
   memberRoles,
   type TwoFactorFilter,
   teamPermissions,
+  teamPermissionsOn,
 } from "@cloud2fa/domain";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
@@ -52,7 +53,10 @@ type Confirmation = {
 
 /** The Team page: what each actor may do comes from the domain's teamPermissions (R5 for Remove 2FA). */
 export function TeamPage(props: { actor: MeView; client: TeamClient }) {
-  const permissions = createMemo(() => teamPermissions(toDomainUser(props.actor)));
+  const actor = createMemo(() => toDomainUser(props.actor));
+  const permissions = createMemo(() => teamPermissions(actor()));
+  /** What the actor may do on one member's row: nobody changes its own membership. */
+  const permissionsOn = (member: MemberView) => teamPermissionsOn(actor(), member.id);
   const hasActions = createMemo(() =>
     Object.entries(permissions()).some(([a, ok]) => ok && a !== "view" && a !== "readAudit"),
   );
@@ -224,7 +228,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                     </td>
                     <Show when={hasActions()}>
                       <td class="row-actions">
-                        <Show when={permissions().changeStatus && member.status !== "pending"}>
+                        <Show when={permissionsOn(member).changeStatus && member.status !== "pending"}>
                           <button
                             type="button"
                             class="secondary"
@@ -240,12 +244,12 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             {member.status === "active" ? "Disable" : "Enable"}
                           </button>
                         </Show>
-                        <Show when={permissions().changeRoles}>
+                        <Show when={permissionsOn(member).changeRoles}>
                           <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
                             Roles
                           </button>
                         </Show>
-                        <Show when={permissions().changeSso}>
+                        <Show when={permissionsOn(member).changeSso}>
                           {(() => {
                             const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
                             return (
@@ -307,7 +311,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             </button>
                           </Show>
                         </Show>
-                        <Show when={permissions().delete}>
+                        <Show when={permissionsOn(member).delete}>
                           <button
                             type="button"
                             class="danger"
@@ -325,6 +329,11 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                           >
                             Delete
                           </button>
+                        </Show>
+                        <Show when={permissions().delete && !permissionsOn(member).delete}>
+                          <small class="own-membership" data-testid="own-membership">
+                            This is you: the root user or another administrator changes your membership.
+                          </small>
                         </Show>
                         <Show when={stepUp()?.memberId === member.id ? stepUp() : null}>
                           {(pending) => (

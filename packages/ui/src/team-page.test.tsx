@@ -1,0 +1,75 @@
+import { cleanup, render, screen, within } from "@solidjs/testing-library";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type MemberView, type TeamClient, TeamPage } from "./team-page.js";
+import type { MeView } from "./user.js";
+
+afterEach(cleanup);
+
+const off = { enabled: false, method: null, enabledAt: null };
+const admin: MeView = {
+  kind: "member",
+  id: "mem_admin",
+  email: "admin@example.com",
+  accountId: "acc_1",
+  roles: ["administrator"],
+  status: "active",
+  sso: false,
+  twoFactor: off,
+};
+const members: MemberView[] = [
+  {
+    id: "mem_admin",
+    email: "admin@example.com",
+    roles: ["administrator"],
+    status: "active",
+    sso: false,
+    twoFactor: off,
+    remark: "",
+  },
+  {
+    id: "mem_ana",
+    email: "ana@example.com",
+    roles: ["project_user"],
+    status: "active",
+    sso: false,
+    twoFactor: off,
+    remark: "",
+  },
+];
+
+function client(): TeamClient {
+  return {
+    list: vi.fn(async () => members),
+    invite: vi.fn(async () => {}),
+    update: vi.fn(async () => {}),
+    remove: vi.fn(async () => {}),
+    removeTwoFactor: vi.fn(async () => {}),
+    stepUp: { stepUp: vi.fn(async () => {}), sendActionCode: vi.fn(async () => {}) },
+  };
+}
+
+const rowOf = async (email: string) => {
+  const cell = await screen.findByText(email);
+  const row = cell.closest("tr");
+  if (!row) throw new Error(`no row for ${email}`);
+  return within(row);
+};
+
+describe("Team page", () => {
+  it("an administrator's own row offers no Disable, Roles, SSO or Delete, and says why; other rows do", async () => {
+    render(() => <TeamPage actor={admin} client={client()} />);
+    const own = await rowOf("admin@example.com");
+    for (const name of ["Disable", "Roles", "Set SSO", "Delete"]) {
+      expect(own.queryByRole("button", { name })).toBeNull();
+    }
+    expect(own.getByTestId("own-membership").textContent).toBe(
+      "This is you: the root user or another administrator changes your membership.",
+    );
+
+    const other = await rowOf("ana@example.com");
+    for (const name of ["Disable", "Roles", "Set SSO", "Delete"]) {
+      expect(other.getByRole("button", { name })).toBeTruthy();
+    }
+    expect(other.queryByTestId("own-membership")).toBeNull();
+  });
+});
