@@ -46,6 +46,12 @@ describe.concurrent("team member journeys", () => {
     const row = adminPage.locator(`tr[data-member="${member.email}"]`);
     await expect(row.getByRole("button", { name: "Remove 2FA" }).isDisabled()).resolves.toBe(true);
     await row.getByText("Only the root user can remove a member's two-factor authentication.").waitFor();
+    // Nobody changes its own membership: the administrator's own row offers no Disable, Roles or Delete.
+    const ownRow = adminPage.locator(`tr[data-member="${admin}"]`);
+    await ownRow.getByTestId("own-membership").waitFor();
+    for (const name of ["Disable", "Roles", "Delete"]) {
+      expect(await ownRow.getByRole("button", { name }).count()).toBe(0);
+    }
     await saveScreenshot(adminPage, "member-team-administrator");
     await Promise.all([page, adminPage, rootPage].map((open) => open.context().close()));
   });
