@@ -1,6 +1,6 @@
-import { type MemberRole, MIN_PASSWORD_LENGTH, memberRoles } from "@cloud2fa/domain";
-import { createSignal, For } from "solid-js";
-import { roleNames } from "./user.js";
+import { type MemberRole, MIN_PASSWORD_LENGTH } from "@cloud2fa/domain";
+import { createSignal } from "solid-js";
+import { RoleChoices } from "./role-choices.js";
 
 export interface InviteInput {
   email: string;
@@ -49,24 +49,7 @@ export function InviteForm(props: { onInvite: (input: InviteInput) => Promise<vo
         </div>
         <fieldset>
           <legend>Roles</legend>
-          <For each={memberRoles}>
-            {(role) => (
-              <label class="choice">
-                <input
-                  type="checkbox"
-                  name="roles"
-                  value={role}
-                  checked={roles().includes(role)}
-                  onChange={(event) =>
-                    setRoles((current) =>
-                      event.currentTarget.checked ? [...current, role] : current.filter((r) => r !== role),
-                    )
-                  }
-                />{" "}
-                {roleNames[role]}
-              </label>
-            )}
-          </For>
+          <RoleChoices roles={roles()} onChange={setRoles} />
         </fieldset>
         <div class="field">
           <label for="invite-remark">Remark (optional)</label>

@@ -5,7 +5,6 @@ import {
   type MemberRole,
   type MemberStatus,
   matchesTwoFactorFilter,
-  memberRoles,
   type TwoFactorFilter,
   teamPermissions,
   teamPermissionsOn,
@@ -13,6 +12,7 @@ import {
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { InviteForm, type InviteInput } from "./invite-form.js";
+import { RoleChoices } from "./role-choices.js";
 import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
 import { TeamComplianceBar, toComplianceMember } from "./team-compliance.js";
 import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
@@ -373,22 +373,7 @@ function RolesEditor(props: {
   return (
     <fieldset class="roles-editor">
       <legend>Roles</legend>
-      <For each={memberRoles}>
-        {(role) => (
-          <label class="choice">
-            <input
-              type="checkbox"
-              checked={roles().includes(role)}
-              onChange={(event) =>
-                setRoles((current) =>
-                  event.currentTarget.checked ? [...current, role] : current.filter((r) => r !== role),
-                )
-              }
-            />{" "}
-            {roleNames[role]}
-          </label>
-        )}
-      </For>
+      <RoleChoices roles={roles()} onChange={setRoles} />
       <button type="button" disabled={roles().length === 0} onClick={() => props.onSave(roles())}>
         Save
       </button>
