@@ -1,10 +1,11 @@
 import { canChangeTeamSettings, canHaveRecoveryCodes, type StepUpState } from "@cloud2fa/domain";
 import { and, eq, inArray } from "drizzle-orm";
+import type { Queryable } from "../../db/connect.js";
 import { accounts, recoveryCodes, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
-import type { ServiceCall } from "../context.js";
+import type { RequestMeta, ServiceCall } from "../context.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
 import { toDomainUser, type UserRow } from "../users.js";
 
@@ -12,8 +13,8 @@ export interface TeamSettings {
   allowMemberRecoveryCodes: boolean;
 }
 
-export async function readTeamSettings(deps: Deps, accountId: string): Promise<TeamSettings> {
-  const [team] = await deps.db
+async function selectSettings(q: Queryable, accountId: string): Promise<TeamSettings> {
+  const [team] = await q
     .select({ allowMemberRecoveryCodes: accounts.allowMemberRecoveryCodes })
     .from(accounts)
     .where(eq(accounts.id, accountId));
@@ -21,7 +22,40 @@ export async function readTeamSettings(deps: Deps, accountId: string): Promise<T
   return team;
 }
 
-/** The team's settings are the root user's alone, and the team policy needs a recent code (step-up). */
+export function readTeamSettings(deps: Deps, accountId: string): Promise<TeamSettings> {
+  return selectSettings(deps.db, accountId);
+}
+
+/**
+ * Before any change of the team's settings (the Require-2FA policy among them): the root user's
+ * alone, with a valid code within the last 10 minutes (step-up).
+ */
+export function authorizeTeamSettingsChange(
+  deps: Deps,
+  input: { actor: UserRow; stepUp: StepUpState },
+): void {
+  const allowed = canChangeTeamSettings(toDomainUser(input.actor));
+  if (!allowed.ok) throw new AppError(allowed.reason);
+  requireStepUp(input.stepUp, deps.clock.now());
+}
+
+/** S8: one `team.settings_changed` event, with what changed as its detail. */
+export function recordTeamSettingsChanged(
+  tx: Queryable,
+  deps: Deps,
+  input: { actor: UserRow; meta: RequestMeta; detail: Record<string, unknown> },
+): Promise<void> {
+  return recordAuditEvent(tx, deps, {
+    accountId: input.actor.accountId,
+    type: "team.settings_changed",
+    actor: partyOf(input.actor),
+    subject: null,
+    meta: input.meta,
+    detail: input.detail,
+  });
+}
+
+/** The recovery-code setting; turning it off revokes the codes members hold. */
 export async function updateTeamSettings({
   deps,
   input,
@@ -32,9 +66,7 @@ export async function updateTeamSettings({
   stepUp: StepUpState;
 }>): Promise<TeamSettings> {
   const { actor, settings } = input;
-  const allowed = canChangeTeamSettings(toDomainUser(actor));
-  if (!allowed.ok) throw new AppError(allowed.reason);
-  requireStepUp(input.stepUp, deps.clock.now());
+  authorizeTeamSettingsChange(deps, input);
   return deps.db.transaction(async (tx) => {
     if (settings.allowMemberRecoveryCodes !== undefined) {
       await tx
@@ -51,20 +83,8 @@ export async function updateTeamSettings({
           .where(and(eq(users.accountId, actor.accountId), eq(users.kind, "member")));
         await tx.delete(recoveryCodes).where(inArray(recoveryCodes.userId, members));
       }
-      await recordAuditEvent(tx, deps, {
-        accountId: actor.accountId,
-        type: "team.settings_changed",
-        actor: partyOf(actor),
-        subject: null,
-        meta,
-        detail: settings,
-      });
+      await recordTeamSettingsChanged(tx, deps, { actor, meta, detail: settings });
     }
-    const [team] = await tx
-      .select({ allowMemberRecoveryCodes: accounts.allowMemberRecoveryCodes })
-      .from(accounts)
-      .where(eq(accounts.id, actor.accountId));
-    if (!team) throw new AppError("NOT_FOUND");
-    return team;
+    return selectSettings(tx, actor.accountId);
   });
 }

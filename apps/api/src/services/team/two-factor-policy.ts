@@ -1,13 +1,12 @@
-import { canChangeTeamSettings, type StepUpState } from "@cloud2fa/domain";
+import type { StepUpState } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import type { Queryable } from "../../db/connect.js";
 import { accounts } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
-import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
-import { requireStepUp } from "../step-up/require-step-up.js";
-import { toDomainUser, type UserRow } from "../users.js";
+import type { UserRow } from "../users.js";
+import { authorizeTeamSettingsChange, recordTeamSettingsChanged } from "./settings.js";
 
 /** Require 2FA for members: the team policy, in force from `memberTwoFactorDeadline` (ISO 8601) if set. */
 export interface MemberTwoFactorPolicyView {
@@ -42,10 +41,7 @@ export async function updateMemberTwoFactorPolicy({
   stepUp: StepUpState;
 }>): Promise<MemberTwoFactorPolicyView> {
   const { actor, policy } = input;
-  const allowed = canChangeTeamSettings(toDomainUser(actor));
-  if (!allowed.ok) throw new AppError(allowed.reason);
-  // Step-up: the team policy is a sensitive change (a valid code within the last 10 minutes).
-  requireStepUp(input.stepUp, deps.clock.now());
+  authorizeTeamSettingsChange(deps, input);
   const changes: Partial<typeof accounts.$inferInsert> = {};
   const detail: Partial<MemberTwoFactorPolicyView> = {};
   if (policy.requireMemberTwoFactor !== undefined) {
@@ -60,14 +56,7 @@ export async function updateMemberTwoFactorPolicy({
   }
   return deps.db.transaction(async (tx) => {
     await tx.update(accounts).set(changes).where(eq(accounts.id, actor.accountId));
-    await recordAuditEvent(tx, deps, {
-      accountId: actor.accountId,
-      type: "team.settings_changed",
-      actor: partyOf(actor),
-      subject: null,
-      meta,
-      detail,
-    });
+    await recordTeamSettingsChanged(tx, deps, { actor, meta, detail });
     return selectPolicy(tx, actor.accountId);
   });
 }
