@@ -59,10 +59,7 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
   const [isDone, setDone] = createSignal(false);
   const [error, setError] = createSignal<unknown>(null);
   const [isBusy, setBusy] = createSignal(false);
-  const [code, setCode] = createSignal("");
-  const [notice, setNotice] = createSignal("");
   const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
-  const [renewCode, setRenewCode] = createSignal("");
   const hasRecoveryCodes = () =>
     canHaveRecoveryCodes(props.me, { allowMemberRecoveryCodes: props.allowMemberRecoveryCodes ?? false });
 
@@ -120,63 +117,16 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
         </Match>
         <Match when={state().state === "enabled"}>
           <TwoFactorStatus twoFactor={props.me.twoFactor} />
-          <Show when={hasRecoveryCodes()}>
-            <form
-              onSubmit={(event) => {
-                event.preventDefault();
-                void run(async () => {
-                  setRecoveryCodes(await props.client.regenerateRecoveryCodes(renewCode()));
-                });
-              }}
-            >
-              <h3>Recovery codes</h3>
-              <p>Make a new set of recovery codes with a current code: the old set stops working.</p>
-              <CodeInput
-                id="renew-code"
-                label="Code for new recovery codes"
-                onValue={setRenewCode}
-                onComplete={setRenewCode}
-              />
-              <button type="submit" class="secondary" disabled={isBusy()}>
-                Make new recovery codes
-              </button>
-            </form>
-          </Show>
-          <Show
-            when={canRemoveOwnTwoFactor(user(), state()).ok}
-            fallback={<p class="notice">{setupUnavailableReason("TWO_FACTOR_ALREADY_CONFIGURED", true)}</p>}
-          >
-            <form
-              onSubmit={(event) => {
-                event.preventDefault();
-                void remove(code());
-              }}
-            >
-              <h3>Remove two-factor authentication</h3>
-              <p>Enter a current code to remove it (R10).</p>
-              <Show when={props.me.twoFactor.method === "email"}>
-                <button
-                  type="button"
-                  class="secondary"
-                  onClick={() =>
-                    run(async () => {
-                      await props.client.sendActionCode();
-                      setNotice("We emailed you a code.");
-                    })
-                  }
-                >
-                  Email me a code
-                </button>
-                <Show when={notice()}>
-                  <span role="status"> {notice()}</span>
-                </Show>
-              </Show>
-              <CodeInput id="remove-code" label="Current code" onValue={setCode} onComplete={setCode} />
-              <button type="submit" class="danger" disabled={isBusy()}>
-                Remove two-factor authentication
-              </button>
-            </form>
-          </Show>
+          <ManageTwoFactor
+            me={props.me}
+            client={props.client}
+            hasRecoveryCodes={hasRecoveryCodes()}
+            canRemove={canRemoveOwnTwoFactor(user(), state()).ok}
+            isBusy={isBusy()}
+            run={run}
+            onRecoveryCodes={setRecoveryCodes}
+            onRemove={remove}
+          />
         </Match>
         <Match when={!canConfigureTwoFactor(user(), state()).ok}>
           <TwoFactorStatus twoFactor={props.me.twoFactor} />
@@ -189,45 +139,12 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
         </Match>
         <Match when={pending()}>
           {(setup) => (
-            <form
-              onSubmit={(event) => {
-                event.preventDefault();
-                void confirm(code());
-              }}
-            >
-              <Show
-                when={
-                  setup().method === "totp"
-                    ? (setup() as Extract<SetupStartedView, { method: "totp" }>)
-                    : null
-                }
-                fallback={
-                  <p>
-                    We emailed a 6-digit code to{" "}
-                    <strong>{(setup() as Extract<SetupStartedView, { method: "email" }>).maskedEmail}</strong>
-                    .
-                  </p>
-                }
-              >
-                {(totp) => <QrSetupPanel qrCode={totp().qrCode} secret={totp().secret} />}
-              </Show>
-              <p>Enter the code to confirm: two-factor authentication is on only after this step (R8).</p>
-              <CodeInput
-                id="confirm-code"
-                label="Verification code"
-                disabled={isBusy()}
-                onValue={setCode}
-                onComplete={confirm}
-              />
-              <div class="actions">
-                <button type="submit" disabled={isBusy()}>
-                  Confirm and enable
-                </button>
-                <button type="button" class="secondary" onClick={() => setPending(null)}>
-                  Cancel
-                </button>
-              </div>
-            </form>
+            <ConfirmSetupForm
+              setup={setup()}
+              isBusy={isBusy()}
+              onConfirm={confirm}
+              onCancel={() => setPending(null)}
+            />
           )}
         </Match>
         <Match when={true}>
@@ -275,5 +192,129 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
       </Switch>
       <ErrorMessage error={error()} />
     </section>
+  );
+}
+
+/** The pending setup: the QR code or the mailed code's address, and the code that turns 2FA on (R8). */
+function ConfirmSetupForm(props: {
+  setup: SetupStartedView;
+  isBusy: boolean;
+  onConfirm: (code: string) => void;
+  onCancel: () => void;
+}) {
+  const [code, setCode] = createSignal("");
+  const totp = () => (props.setup.method === "totp" ? props.setup : null);
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onConfirm(code());
+      }}
+    >
+      <Show
+        when={totp()}
+        fallback={
+          <p>
+            We emailed a 6-digit code to{" "}
+            <strong>{(props.setup as Extract<SetupStartedView, { method: "email" }>).maskedEmail}</strong>.
+          </p>
+        }
+      >
+        {(pending) => <QrSetupPanel qrCode={pending().qrCode} secret={pending().secret} />}
+      </Show>
+      <p>Enter the code to confirm: two-factor authentication is on only after this step (R8).</p>
+      <CodeInput
+        id="confirm-code"
+        label="Verification code"
+        disabled={props.isBusy}
+        onValue={setCode}
+        onComplete={props.onConfirm}
+      />
+      <div class="actions">
+        <button type="submit" disabled={props.isBusy}>
+          Confirm and enable
+        </button>
+        <button type="button" class="secondary" onClick={() => props.onCancel()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Enabled 2FA: new recovery codes, and removal with a current code for whoever may remove it (R4, R10). */
+function ManageTwoFactor(props: {
+  me: MeView;
+  client: TwoFactorClient;
+  hasRecoveryCodes: boolean;
+  canRemove: boolean;
+  isBusy: boolean;
+  run: (action: () => Promise<void>) => Promise<void>;
+  onRecoveryCodes: (codes: readonly string[]) => void;
+  onRemove: (code: string) => Promise<void>;
+}) {
+  const [code, setCode] = createSignal("");
+  const [renewCode, setRenewCode] = createSignal("");
+  const [notice, setNotice] = createSignal("");
+  return (
+    <>
+      <Show when={props.hasRecoveryCodes}>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void props.run(async () => {
+              props.onRecoveryCodes(await props.client.regenerateRecoveryCodes(renewCode()));
+            });
+          }}
+        >
+          <h3>Recovery codes</h3>
+          <p>Make a new set of recovery codes with a current code: the old set stops working.</p>
+          <CodeInput
+            id="renew-code"
+            label="Code for new recovery codes"
+            onValue={setRenewCode}
+            onComplete={setRenewCode}
+          />
+          <button type="submit" class="secondary" disabled={props.isBusy}>
+            Make new recovery codes
+          </button>
+        </form>
+      </Show>
+      <Show
+        when={props.canRemove}
+        fallback={<p class="notice">{setupUnavailableReason("TWO_FACTOR_ALREADY_CONFIGURED", true)}</p>}
+      >
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            void props.onRemove(code());
+          }}
+        >
+          <h3>Remove two-factor authentication</h3>
+          <p>Enter a current code to remove it (R10).</p>
+          <Show when={props.me.twoFactor.method === "email"}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() =>
+                props.run(async () => {
+                  await props.client.sendActionCode();
+                  setNotice("We emailed you a code.");
+                })
+              }
+            >
+              Email me a code
+            </button>
+            <Show when={notice()}>
+              <span role="status"> {notice()}</span>
+            </Show>
+          </Show>
+          <CodeInput id="remove-code" label="Current code" onValue={setCode} onComplete={setCode} />
+          <button type="submit" class="danger" disabled={props.isBusy}>
+            Remove two-factor authentication
+          </button>
+        </form>
+      </Show>
+    </>
   );
 }
