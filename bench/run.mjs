@@ -88,9 +88,10 @@ async function main() {
     await api?.stop();
     await smtp.close();
     await sql?.end({ timeout: 5 });
-    await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
+    const keep = Boolean(process.env.BENCH_KEEP_DB);
+    if (!keep) await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
     await admin.end();
-    log(`stopped the API and dropped ${databaseName}`);
+    log(`stopped the API and ${keep ? "kept" : "dropped"} ${databaseName}`);
   };
   process.once("SIGINT", () => void cleanUp().finally(() => process.exit(130)));
   try {
