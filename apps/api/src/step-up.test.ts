@@ -104,6 +104,29 @@ const sensitiveActions: [string, (scene: Scene) => Action, (scene: Scene) => Pro
     async (s) => expect((await memberOf(context, s.root.cookie, s.target.id))?.sso).toBe(true),
   ],
   [
+    "invite an Administrator (who could act without a code)",
+    () => ({
+      method: "POST",
+      path: "/api/team/members",
+      body: {
+        email: "new.admin@example.com",
+        password: "correct horse battery staple",
+        roles: ["administrator"],
+      },
+      status: 201,
+    }),
+    async (s) => {
+      const list = await call(context, "GET", "/api/team/members", { cookie: s.root.cookie });
+      expect(list.body.members).toContainEqual(
+        expect.objectContaining({
+          email: "new.admin@example.com",
+          roles: ["administrator"],
+          status: "pending",
+        }),
+      );
+    },
+  ],
+  [
     "require 2FA for members (the team policy)",
     () => ({
       method: "PATCH",
@@ -223,7 +246,7 @@ describe("Step-up: sensitive team actions need a code entered within 10 minutes"
 });
 
 describe("Step-up: what it does not gate", () => {
-  it("Step-up: a remark, enabling a member, the same roles and invitations need no recent code", async () => {
+  it("Step-up: a remark, enabling a member, the same roles and invitations without team-management rights need no recent code", async () => {
     const scene = await makeScene(context);
     const member = `/api/team/members/${scene.target.id}`;
     const cookie = scene.root.cookie;

@@ -3,6 +3,7 @@ import { STEP_UP_TTL_IN_SECONDS } from "./constants.js";
 import type { Member, MemberRole } from "./entities.js";
 import { allow, refuse } from "./errors.js";
 import {
+  invitationStepUpActions,
   type MemberChange,
   memberChangeStepUpActions,
   type StepUpAction,
@@ -57,6 +58,7 @@ describe("Step-up: which member changes are sensitive", () => {
       "changeRoles",
       "changeSso",
       "changeTeamSettings",
+      "inviteTeamManager",
     ]);
   });
 
@@ -91,5 +93,17 @@ describe("Step-up: which member changes are sensitive", () => {
     ],
   ])("Step-up: %s", (_label, current, change, expected) => {
     expect(memberChangeStepUpActions(current, change)).toEqual(expected);
+  });
+});
+
+describe("Step-up: which invitations are sensitive", () => {
+  it.each<[MemberRole[], StepUpAction[]]>([
+    [["administrator"], ["inviteTeamManager"]],
+    [["project_user", "administrator"], ["inviteTeamManager"]],
+    [["auditor"], []],
+    [["project_admin", "project_user", "accountant"], []],
+    [["auditor", "accountant"], []],
+  ])("Step-up: inviting a member with the roles %j → %j", (roles, expected) => {
+    expect(invitationStepUpActions(roles)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { STEP_UP_TTL_IN_SECONDS } from "./constants.js";
 import type { Member, MemberRole, MemberStatus } from "./entities.js";
 import { allow, type Decision, refuse } from "./errors.js";
+import { type TeamAction, teamActionsOfRoles } from "./team.js";
 import { addSeconds, isPast } from "./time.js";
 
 /** Step-up: the team actions that need a code entered within the last STEP_UP_TTL_IN_SECONDS. */
@@ -11,6 +12,7 @@ export const stepUpActions = [
   "changeRoles",
   "changeSso",
   "changeTeamSettings",
+  "inviteTeamManager",
 ] as const;
 export type StepUpAction = (typeof stepUpActions)[number];
 
@@ -61,4 +63,23 @@ export function memberChangeStepUpActions(
   if (change.roles !== undefined && !sameRoles(change.roles, member.roles)) actions.push("changeRoles");
   if (change.sso !== undefined && change.sso !== member.isSso) actions.push("changeSso");
   return actions;
+}
+
+/** The Team-page actions that step-up gates (the member changes above, and Remove 2FA). */
+const gatedTeamActions: readonly TeamAction[] = [
+  "changeStatus",
+  "changeRoles",
+  "changeSso",
+  "delete",
+  "removeTwoFactor",
+];
+
+/**
+ * An invitation is sensitive when the roles it grants may take a gated team action (an
+ * Administrator): otherwise a session whose code is stale could invite an accomplice without 2FA,
+ * who is never asked for a code, and act through it. Other roles grant no such power.
+ */
+export function invitationStepUpActions(roles: readonly MemberRole[]): StepUpAction[] {
+  const granted = teamActionsOfRoles(roles);
+  return gatedTeamActions.some((action) => granted.has(action)) ? ["inviteTeamManager"] : [];
 }

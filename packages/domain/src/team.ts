@@ -29,11 +29,14 @@ const actionsByRole: Record<MemberRole, readonly TeamAction[]> = {
   accountant: [],
 };
 
+/** The Team-page actions a member with these roles may take: the union of its roles'. */
+export function teamActionsOfRoles(roles: readonly MemberRole[]): ReadonlySet<TeamAction> {
+  return new Set(roles.flatMap((role) => actionsByRole[role]));
+}
+
 /** What the acting user may do on the Team page: the root user everything, a member the union of its roles. */
 export function teamPermissions(actor: User): Record<TeamAction, boolean> {
-  const granted = new Set<TeamAction>(
-    actor.kind === "root" ? teamActions : actor.roles.flatMap((role) => actionsByRole[role]),
-  );
+  const granted = actor.kind === "root" ? new Set(teamActions) : teamActionsOfRoles(actor.roles);
   return Object.fromEntries(teamActions.map((action) => [action, granted.has(action)])) as Record<
     TeamAction,
     boolean

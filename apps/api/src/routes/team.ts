@@ -70,6 +70,8 @@ const invite = createRoute({
   security,
   middleware,
   summary: "Invite a member: mails the activation link and the team member sign-in address",
+  description:
+    "Step-up: inviting an Administrator needs a code entered within 10 minutes (403 `STEP_UP_REQUIRED`).",
   request: {
     body: jsonBody(
       z.strictObject({
@@ -80,7 +82,7 @@ const invite = createRoute({
       }),
     ),
   },
-  responses: { 201: jsonResponse(Member, "Invited (pending)"), ...errorResponses },
+  responses: { 201: jsonResponse(Member, "Invited (pending)"), ...errorResponses, ...stepUpResponses },
 });
 
 const update = createRoute({
@@ -157,6 +159,7 @@ export const teamRoutes = createRouter()
       deps: c.get("deps"),
       actor: actorOf(c),
       input: c.req.valid("json"),
+      stepUp: stepUpStateOf(sessionOf(c)),
       meta: c.get("meta"),
     });
     return c.json(member, 201);

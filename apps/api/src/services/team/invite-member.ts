@@ -1,4 +1,11 @@
-import { addSeconds, INVITATION_TTL_IN_SECONDS, type MemberRole, type User } from "@cloud2fa/domain";
+import {
+  addSeconds,
+  INVITATION_TTL_IN_SECONDS,
+  invitationStepUpActions,
+  type MemberRole,
+  type StepUpState,
+  type User,
+} from "@cloud2fa/domain";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -9,6 +16,7 @@ import { invitationMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
 import { sendMail } from "../mail.js";
+import { requireStepUp } from "../step-up/require-step-up.js";
 import { normalizeEmail } from "../users.js";
 import { authorizeTeamAction } from "./authorize.js";
 import { type MemberView, toMemberView } from "./list-members.js";
@@ -20,20 +28,26 @@ export interface InviteInput {
   remark?: string | undefined;
 }
 
-/** A member's email is unique within its team (EMAIL_TAKEN); the unique index settles races. */
+/**
+ * A member's email is unique within its team (EMAIL_TAKEN); the unique index settles races. Inviting
+ * an Administrator needs a recent code (step-up), checked before the password is hashed.
+ */
 export async function inviteMember({
   deps,
   actor,
   input,
+  stepUp,
   meta,
 }: {
   deps: Deps;
   actor: User;
   input: InviteInput;
+  stepUp: StepUpState;
   meta: RequestMeta;
 }): Promise<MemberView> {
   authorizeTeamAction(actor, "invite");
   const now = deps.clock.now();
+  if (invitationStepUpActions(input.roles).length > 0) requireStepUp(stepUp, now);
   const email = input.email.trim();
   const passwordHash = await hashPassword(input.password);
   const memberId = createId(deps.random, "mem");
