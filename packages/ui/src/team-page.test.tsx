@@ -1,5 +1,7 @@
-import { cleanup, render, screen, within } from "@solidjs/testing-library";
+import { cleanup, render, screen, waitFor, within } from "@solidjs/testing-library";
+import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiError } from "./errors.js";
 import { type MemberView, type TeamClient, TeamPage } from "./team-page.js";
 import type { MeView } from "./user.js";
 
@@ -71,5 +73,39 @@ describe("Team page", () => {
       expect(other.getByRole("button", { name })).toBeTruthy();
     }
     expect(other.queryByTestId("own-membership")).toBeNull();
+  });
+
+  it("Step-up: a refused invitation of an Administrator waits for a code by the form, then is sent again", async () => {
+    const user = userEvent.setup();
+    const team = client();
+    const invite = vi
+      .fn<TeamClient["invite"]>()
+      .mockRejectedValueOnce(new ApiError("STEP_UP_REQUIRED", "x", 403))
+      .mockResolvedValue(undefined);
+    team.invite = invite;
+    render(() => (
+      <TeamPage
+        actor={{ ...admin, twoFactor: { enabled: true, method: "totp", enabledAt: null } }}
+        client={team}
+      />
+    ));
+    await screen.findByText("ana@example.com");
+    await user.click(screen.getByText("Invite a member"));
+    await user.type(screen.getByLabelText("Email"), "new.admin@example.com");
+    await user.type(screen.getByLabelText("Initial password"), "correct horse battery staple");
+    await user.click(screen.getByLabelText("Administrator"));
+    await user.click(screen.getByRole("button", { name: "Send invitation" }));
+
+    const action = await screen.findByTestId("step-up-action");
+    expect(action.textContent).toBe("Waiting for the code: Invite new.admin@example.com");
+    await user.type(screen.getByLabelText("Confirmation code"), "123456");
+    await waitFor(() => expect(invite).toHaveBeenCalledTimes(2));
+    expect(team.stepUp.stepUp).toHaveBeenCalledExactlyOnceWith("123456");
+    expect(invite.mock.calls[1]?.[0]).toMatchObject({
+      email: "new.admin@example.com",
+      roles: ["project_user", "administrator"],
+    });
+    await screen.findByText("Invitation sent to new.admin@example.com.");
+    expect(screen.queryByTestId("step-up-action")).toBeNull();
   });
 });

@@ -51,6 +51,9 @@ type Confirmation = {
   run: (reason: string) => Promise<void>;
 };
 
+/** Where a refused invitation's step-up prompt waits (rows wait under their member's id). */
+const INVITATION = "invitation";
+
 /** The Team page: what each actor may do comes from the domain's teamPermissions (R5 for Remove 2FA). */
 export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   const actor = createMemo(() => toDomainUser(props.actor));
@@ -82,7 +85,10 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   const shownMembers = () =>
     members()?.filter((member) => matchesTwoFactorFilter(toComplianceMember(member), twoFactorFilter()));
 
-  /** `on`: the member row and the action's name, where a step-up prompt appears if the API asks for one. */
+  /**
+   * `on`: the member row (or the invitation) and the action's name, where a step-up prompt appears if
+   * the API asks for one.
+   */
   const act = async (run: () => Promise<void>, done: string, on?: { memberId: string; action: string }) => {
     setError(null);
     setNotice("");
@@ -99,6 +105,26 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
     }
   };
 
+  /** The code prompt of the refused action waiting at `key` (a member's id, or the invitation). */
+  const stepUpPromptFor = (key: string) => (
+    <Show when={stepUp()?.memberId === key ? stepUp() : null}>
+      {(pending) => (
+        <StepUpPrompt
+          id={`step-up-${key}`}
+          method={props.actor.twoFactor.method}
+          action={pending().action}
+          client={props.client.stepUp}
+          onConfirmed={() => {
+            const { retry } = pending();
+            setStepUp(null);
+            return retry();
+          }}
+          onCancel={() => setStepUp(null)}
+        />
+      )}
+    </Show>
+  );
+
   return (
     <Show when={permissions().view} fallback={<p class="card">{describeError("FORBIDDEN")}</p>}>
       <section class="card">
@@ -108,8 +134,14 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
         </Show>
         <Show when={permissions().invite}>
           <InviteForm
-            onInvite={(input) => act(() => props.client.invite(input), `Invitation sent to ${input.email}.`)}
+            onInvite={(input) =>
+              act(() => props.client.invite(input), `Invitation sent to ${input.email}.`, {
+                memberId: INVITATION,
+                action: `Invite ${input.email}`,
+              })
+            }
           />
+          {stepUpPromptFor(INVITATION)}
         </Show>
         <Show when={confirmation()}>
           {(pending) => (
@@ -335,22 +367,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                             This is you: the root user or another administrator changes your membership.
                           </small>
                         </Show>
-                        <Show when={stepUp()?.memberId === member.id ? stepUp() : null}>
-                          {(pending) => (
-                            <StepUpPrompt
-                              id={`step-up-${member.id}`}
-                              method={props.actor.twoFactor.method}
-                              action={pending().action}
-                              client={props.client.stepUp}
-                              onConfirmed={() => {
-                                const { retry } = pending();
-                                setStepUp(null);
-                                return retry();
-                              }}
-                              onCancel={() => setStepUp(null)}
-                            />
-                          )}
-                        </Show>
+                        {stepUpPromptFor(member.id)}
                       </td>
                     </Show>
                   </tr>
