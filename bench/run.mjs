@@ -88,6 +88,7 @@ async function main() {
     await api?.stop();
     await smtp.close();
     await sql?.end({ timeout: 5 });
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm bench is not a turbo task; nothing is cached.
     const keep = Boolean(process.env.BENCH_KEEP_DB);
     if (!keep) await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
     await admin.end();
