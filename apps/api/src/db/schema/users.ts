@@ -46,6 +46,8 @@ export const oneTimeTokens = pgTable("one_time_tokens", {
     .notNull()
     .references(() => users.id, { onDelete: "cascade" }),
   tokenHash: text().notNull().unique(),
+  /** S6: verify_email only — the password chosen in the sign-up that mailed this link; opening it sets it. */
+  passwordHash: text(),
   expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
   consumedAt: timestamp({ withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
