@@ -11,7 +11,7 @@ import { consumeOneTimeToken } from "./consume-token.js";
 export async function activateMember({ deps, input, meta }: ServiceCall<{ token: string }>) {
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const userId = await consumeOneTimeToken(tx, { token: input.token, purpose: "activate_member", now });
+    const { userId } = await consumeOneTimeToken(tx, { token: input.token, purpose: "activate_member", now });
     const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
     const member = row ? toDomainUser(row) : null;
     if (!row || member?.kind !== "member") throw new AppError("INVALID_TOKEN");

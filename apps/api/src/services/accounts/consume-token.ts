@@ -8,7 +8,7 @@ import { AppError } from "../../http/errors.js";
 export async function consumeOneTimeToken(
   tx: Tx,
   input: { token: string; purpose: "verify_email" | "activate_member"; now: Date },
-): Promise<string> {
+): Promise<{ userId: string; passwordHash: string | null }> {
   const [consumed] = await tx
     .update(oneTimeTokens)
     .set({ consumedAt: input.now })
@@ -20,7 +20,7 @@ export async function consumeOneTimeToken(
         gt(oneTimeTokens.expiresAt, input.now),
       ),
     )
-    .returning({ userId: oneTimeTokens.userId });
+    .returning({ userId: oneTimeTokens.userId, passwordHash: oneTimeTokens.passwordHash });
   if (!consumed) throw new AppError("INVALID_TOKEN");
-  return consumed.userId;
+  return consumed;
 }

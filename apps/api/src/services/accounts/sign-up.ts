@@ -5,7 +5,7 @@ import {
   MAX_SIGN_UPS_PER_EMAIL,
   SIGN_UP_WINDOW_IN_SECONDS,
 } from "@cloud2fa/domain";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { accounts, oneTimeTokens, users } from "../../db/schema/index.js";
@@ -18,7 +18,8 @@ import { normalizeEmail } from "../users.js";
 
 /**
  * S6: the same answer whether or not the address is taken, after the same argon2 work. A taken,
- * unverified address gets a fresh verification link; a verified one a note to its owner. Sign-ups
+ * unverified address gets a fresh verification link carrying this sign-up's password (older links
+ * die, so nobody's earlier password can be activated); a verified one a note to its owner. Sign-ups
  * mail whatever address they are given, so they are bounded per email and per client address.
  */
 export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: string; password: string }>) {
@@ -46,10 +47,23 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
     const [existing] = await tx
       .select()
       .from(users)
-      .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)));
+      .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)))
+      .for("update");
     if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
     const userId = existing?.id ?? createId(deps.random, "usr");
-    if (!existing) {
+    if (existing) {
+      // S6 (pre-hijack): only the newest sign-up's link stays valid; the row locked above orders racing sign-ups.
+      await tx
+        .delete(oneTimeTokens)
+        .where(
+          and(
+            eq(oneTimeTokens.userId, userId),
+            eq(oneTimeTokens.purpose, "verify_email"),
+            isNull(oneTimeTokens.consumedAt),
+          ),
+        );
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    } else {
       const accountId = createId(deps.random, "acc");
       await tx.insert(accounts).values({ id: accountId, createdAt: now });
       await tx.insert(users).values({
@@ -76,6 +90,7 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
       purpose: "verify_email",
       userId,
       tokenHash,
+      passwordHash,
       expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
       createdAt: now,
     });
