@@ -1,5 +1,7 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
+import { passwordThrottles } from "./db/schema/index.js";
+import { call, codeFrom, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
 
 const context = useTestApp({ settings: { trustProxyHops: 1 } });
 const from = (address: string) => ({ "x-forwarded-for": address });
@@ -48,5 +50,69 @@ describe("S3 password throttling per client address", () => {
       headers: from("198.51.100.9"),
     });
     expect(later.status).toBe(200);
+  });
+});
+
+describe("S3 a successful password does not count, even when the sign-in code mail is refused", () => {
+  const login = (email: string) =>
+    call(context, "POST", "/api/auth/root/login", { body: { email, password: PASSWORD } });
+  const accountCount = async (email: string) => {
+    const [row] = await context.deps.db
+      .select()
+      .from(passwordThrottles)
+      .where(eq(passwordThrottles.key, `account:root:${email}`));
+    return row?.count ?? 0;
+  };
+  const mailsTo = (email: string) => context.smtp.received.filter((mail) => mail.to === email).length;
+  async function waitForMails(email: string, count: number) {
+    for (let tries = 0; mailsTo(email) < count && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(mailsTo(email)).toBe(count);
+  }
+
+  it("S3 with the mail budget full, right passwords answer 429 for the mail but never lock the password throttle", async () => {
+    const root = await createRoot(context);
+    const setup = await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "email", password: PASSWORD },
+    });
+    expect(setup.status).toBe(200);
+    await waitForMails(root.email, 2);
+    const confirmed = await call(context, "POST", "/api/me/two-factor/setup/confirm", {
+      cookie: root.cookie,
+      body: { code: codeFrom((await context.smtp.waitFor(root.email, /code/)).text) },
+    });
+    expect(confirmed.status).toBe(200);
+    await waitForMails(root.email, 3);
+    // The mail window opens (an action code) a minute before the password window, so it ends first.
+    context.clock.advance(15 * 60);
+    expect((await call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie })).status).toBe(
+      202,
+    );
+    context.clock.advance(60);
+    for (let index = 0; index < 4; index++) expect((await login(root.email)).status).toBe(200);
+    context.clock.advance(60);
+
+    for (let index = 0; index < 12; index++) {
+      const refused = await login(root.email);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe("TOO_MANY_ATTEMPTS");
+    }
+    expect(await accountCount(root.email)).toBe(0);
+
+    // The mail budget's window is over, the password's is not: the right password opens a challenge.
+    context.clock.advance(13 * 60);
+    const mailed = mailsTo(root.email);
+    const later = await login(root.email);
+    expect(later.status).toBe(200);
+    expect(later.body).toMatchObject({ status: "two_factor_required", method: "email" });
+    await waitForMails(root.email, mailed + 1);
+    const code = codeFrom((await context.smtp.waitFor(root.email, /code/)).text);
+    const verified = await call(context, "POST", `/api/auth/challenges/${later.body.challengeId}/verify`, {
+      body: { code },
+    });
+    expect(verified.body.status).toBe("authenticated");
+    expect(await accountCount(root.email)).toBe(0);
   });
 });

@@ -77,7 +77,8 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
 /**
  * S6: an unknown email and a wrong password answer alike, after the same argon2 work.
  * R2: with 2FA enabled the password only opens a challenge, never a session.
- * Two round trips besides the password hash (an emailed code takes a third, with its mail budget).
+ * Two round trips besides the password hash (an emailed code takes more: the refund, then the code
+ * with its mail budget in one transaction).
  */
 export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Promise<LogInResult> {
   const now = deps.clock.now();
@@ -152,8 +153,9 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
       ? { status: "two_factor_required", challengeId, method, isLocked: true }
       : { status: "two_factor_required", challengeId, method };
   }
+  // S3: the refund commits on its own, so a mail budget that refuses the code does not undo it.
+  await queryRows(deps.db, refund);
   const code = await deps.db.transaction(async (tx) => {
-    await queryRows(tx, refund);
     await tx.insert(signInChallenges).values({ id: challengeId, userId, method, expiresAt, createdAt: now });
     return issueEmailCode(tx, deps, {
       send: "first",
