@@ -1,5 +1,9 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
+import { hashPassword } from "./crypto/passwords.js";
+import { queryRows } from "./db/connect.js";
+import { accounts, users } from "./db/schema/index.js";
+import { call, createRoot, PASSWORD, START, useTestApp } from "./test/harness.js";
 
 const context = useTestApp();
 
@@ -11,6 +15,25 @@ const signUp = (email: string, password: string) =>
 const logIn = (email: string, password: string) =>
   call(context, "POST", "/api/auth/root/login", { body: { email, password } });
 const verify = (token: string) => call(context, "POST", "/api/auth/root/verify-email", { body: { token } });
+
+/**
+ * On PostgreSQL, until the sign-up's insert waits for a lock (it hashes the password first); PGlite
+ * has one connection, so the sign-up simply runs after the holding transaction.
+ */
+async function waitForBlockedInsert(): Promise<void> {
+  if (context.database.kind !== "postgres") return;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await queryRows<{ waiting: number }>(
+      context.database.db,
+      sql`select count(*)::int as waiting from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where not l.granted and a.datname = current_database()`,
+    );
+    if ((row?.waiting ?? 0) > 0) return;
+    if (Date.now() > deadline) throw new Error("the sign-up never waited for the address's row");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** The tokens of the verification links mailed to `email`, oldest first, once `count` have arrived. */
 async function verificationTokens(email: string, count: number): Promise<string[]> {
@@ -64,6 +87,34 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     const answers = [];
     for (const link of links) answers.push((await verify(link)).status);
     expect(answers.sort()).toEqual([200, 400]);
+  });
+
+  it("S7 a first sign-up that loses the race to insert the address answers 202 and its link works", async () => {
+    // Another sign-up's transaction has inserted the address and not yet committed: this one cannot
+    // see the row, inserts it too, and waits on the unique index until the other commits.
+    const { db } = context.database;
+    let pending: ReturnType<typeof signUp> | undefined;
+    await db.transaction(async (tx) => {
+      const accountId = "acc_race_winner";
+      await tx.insert(accounts).values({ id: accountId, createdAt: START });
+      await tx.insert(users).values({
+        id: "usr_race_winner",
+        accountId,
+        kind: "root",
+        email: VICTIM,
+        emailNormalized: VICTIM,
+        passwordHash: await hashPassword(ATTACKER_PASSWORD),
+        status: "active",
+        createdAt: START,
+      });
+      pending = signUp(VICTIM, PASSWORD);
+      await waitForBlockedInsert();
+    });
+    const answer = await pending;
+    expect(answer?.status).toBe(202);
+    const [link] = await verificationTokens(VICTIM, 1);
+    expect((await verify(link as string)).status).toBe(200);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
   });
 
   it("S6 a verified address's repeat sign-up changes nothing: no link, the owner's password stays", async () => {

@@ -8,6 +8,7 @@ import {
 import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { accounts, oneTimeTokens, users } from "../../db/schema/index.js";
 import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js";
 import { recordAuditEvent } from "../audit/record-event.js";
@@ -43,58 +44,65 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
     now,
   );
   const passwordHash = await hashPassword(input.password);
-  const outcome = await deps.db.transaction(async (tx) => {
-    const [existing] = await tx
-      .select()
-      .from(users)
-      .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)))
-      .for("update");
-    if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
-    const userId = existing?.id ?? createId(deps.random, "usr");
-    if (existing) {
-      // S6 (pre-hijack): only the newest sign-up's link stays valid; the row locked above orders racing sign-ups.
-      await tx
-        .delete(oneTimeTokens)
-        .where(
-          and(
-            eq(oneTimeTokens.userId, userId),
-            eq(oneTimeTokens.purpose, "verify_email"),
-            isNull(oneTimeTokens.consumedAt),
-          ),
-        );
-      await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
-    } else {
-      const accountId = createId(deps.random, "acc");
-      await tx.insert(accounts).values({ id: accountId, createdAt: now });
-      await tx.insert(users).values({
-        id: userId,
-        accountId,
-        kind: "root",
-        email,
-        emailNormalized,
+  const settle = () =>
+    deps.db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select()
+        .from(users)
+        .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)))
+        .for("update");
+      if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
+      const userId = existing?.id ?? createId(deps.random, "usr");
+      if (existing) {
+        // S6 (pre-hijack): only the newest sign-up's link stays valid; the row locked above orders racing sign-ups.
+        await tx
+          .delete(oneTimeTokens)
+          .where(
+            and(
+              eq(oneTimeTokens.userId, userId),
+              eq(oneTimeTokens.purpose, "verify_email"),
+              isNull(oneTimeTokens.consumedAt),
+            ),
+          );
+        await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+      } else {
+        const accountId = createId(deps.random, "acc");
+        await tx.insert(accounts).values({ id: accountId, createdAt: now });
+        await tx.insert(users).values({
+          id: userId,
+          accountId,
+          kind: "root",
+          email,
+          emailNormalized,
+          passwordHash,
+          status: "active",
+          createdAt: now,
+        });
+        await recordAuditEvent(tx, deps, {
+          accountId,
+          type: "root.signed_up",
+          actor: null,
+          subject: { id: userId, kind: "root", email },
+          meta,
+        });
+      }
+      const { token, tokenHash } = createToken(deps.random, 32);
+      await tx.insert(oneTimeTokens).values({
+        id: createId(deps.random, "tok"),
+        purpose: "verify_email",
+        userId,
+        tokenHash,
         passwordHash,
-        status: "active",
+        expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
         createdAt: now,
       });
-      await recordAuditEvent(tx, deps, {
-        accountId,
-        type: "root.signed_up",
-        actor: null,
-        subject: { id: userId, kind: "root", email },
-        meta,
-      });
-    }
-    const { token, tokenHash } = createToken(deps.random, 32);
-    await tx.insert(oneTimeTokens).values({
-      id: createId(deps.random, "tok"),
-      purpose: "verify_email",
-      userId,
-      tokenHash,
-      passwordHash,
-      expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
-      createdAt: now,
+      return { kind: "verify" as const, to: existing?.email ?? email, token };
     });
-    return { kind: "verify" as const, to: existing?.email ?? email, token };
+  // S7: two first sign-ups of one address race to insert it; the loser runs again and finds the
+  // winner's row (locked, unverified), so it answers 202 like any repeat sign-up instead of a 500.
+  const outcome = await settle().catch((error: unknown) => {
+    if (isUniqueViolation(error)) return settle();
+    throw error;
   });
   if (outcome.kind === "taken") {
     await sendMail(deps, signUpAttemptMessage(outcome.to));
