@@ -72,7 +72,22 @@ const badRecoveryCodes = [
   "ａｂｃｄ-ｅｆｇｈ",
   12345678,
 ];
-const badEmails = ["not-an-email", "", "a@", `${"a".repeat(250)}@example.com`, "two@@example.com"];
+/** S7: NUL (text, jsonb) and lone UTF-16 surrogates (jsonb) PostgreSQL refuses: 400, not a 500. */
+const unstorable = (text: string) => [
+  `${text}\u0000`,
+  `\ud800${text}`,
+  `${text}\udc00`,
+  `${text}\udfff\ud800`,
+];
+const badEmails = [
+  "not-an-email",
+  "",
+  "a@",
+  `${"a".repeat(250)}@example.com`,
+  "two@@example.com",
+  "a\u0000b@example.com",
+  "a\ud800@example.com",
+];
 const badTokens = ["short", "", "a".repeat(129), "has spaces in the token here", "ü".repeat(20)];
 
 /** Bad filters of the audit trail, for the list and the CSV export. */
@@ -100,7 +115,7 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: false,
     valid: () => ({ email: "new-root@example.com", password: PASSWORD }),
     required: ["email", "password"],
-    badValues: { email: badEmails, password: ["short", "x".repeat(257)] },
+    badValues: { email: badEmails, password: ["short", "x".repeat(257), ...unstorable(PASSWORD)] },
   },
   "POST /api/auth/root/verify-email": {
     method: "POST",
@@ -116,7 +131,7 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: false,
     valid: (scene) => ({ email: scene.root.email, password: PASSWORD }),
     required: ["email", "password"],
-    badValues: { email: badEmails, password: ["", "x".repeat(257)] },
+    badValues: { email: badEmails, password: ["", "x".repeat(257), ...unstorable(PASSWORD)] },
   },
   "POST /api/auth/member/login": {
     method: "POST",
@@ -124,7 +139,11 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: false,
     valid: (scene) => ({ accountId: scene.root.accountId, email: "member@example.com", password: PASSWORD }),
     required: ["accountId", "email", "password"],
-    badValues: { accountId: ["acc_x", "", "usr_aaaaaaaaaaaaaaaaaaaaaa"], email: badEmails },
+    badValues: {
+      accountId: ["acc_x", "", "usr_aaaaaaaaaaaaaaaaaaaaaa"],
+      email: badEmails,
+      password: unstorable(PASSWORD),
+    },
   },
   "POST /api/auth/challenges/{challengeId}/verify": {
     method: "POST",
@@ -171,7 +190,7 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: true,
     valid: () => ({ method: "totp", password: PASSWORD }),
     required: ["method", "password"],
-    badValues: { method: ["sms", "TOTP", ""], password: ["", "x".repeat(257)] },
+    badValues: { method: ["sms", "TOTP", ""], password: ["", "x".repeat(257), ...unstorable(PASSWORD)] },
   },
   "POST /api/me/two-factor/setup/confirm": {
     method: "POST",
@@ -237,14 +256,14 @@ const endpoints: Record<string, Endpoint> = {
     required: ["email", "password", "roles"],
     badValues: {
       email: badEmails,
-      password: ["short"],
+      password: ["short", ...unstorable(PASSWORD)],
       roles: [
         [],
         ["superuser"],
         ["auditor", "auditor", "auditor", "auditor", "auditor", "auditor"],
         "auditor",
       ],
-      remark: ["x".repeat(501)],
+      remark: ["x".repeat(501), ...unstorable("ok")],
     },
   },
   "PATCH /api/team/members/{id}": {
@@ -257,7 +276,7 @@ const endpoints: Record<string, Endpoint> = {
       status: ["pending", "deleted", ""],
       roles: [[], ["root"]],
       sso: ["true", 1],
-      remark: ["x".repeat(501)],
+      remark: ["x".repeat(501), ...unstorable("ok")],
     },
     badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}`),
   },
@@ -273,7 +292,7 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: true,
     valid: () => ({ reason: "Lost phone" }),
     isBodyOptional: true,
-    badValues: { reason: ["r".repeat(501), ` ${"r".repeat(501)} `] },
+    badValues: { reason: ["r".repeat(501), ` ${"r".repeat(501)} `, ...unstorable("Lost phone")] },
     badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}/two-factor`),
   },
   "GET /api/team/audit-events": {
@@ -462,6 +481,85 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     expect(context.smtp.received).toHaveLength(0);
     // The scene still works: the bad requests broke nothing.
     expect((await call(context, "GET", "/api/me", { cookie: scene.root.cookie })).status).toBe(200);
+  });
+});
+
+const unstorableTexts = [
+  ["NUL", "a\u0000b"],
+  ["a lone high surrogate", "a\ud800b"],
+  ["a lone low surrogate", "\udc00"],
+  ["surrogates in the wrong order", "\ude00\ud83d"],
+];
+const UNSTORABLE_MESSAGE = "expected text without NUL characters (U+0000) or lone UTF-16 surrogates";
+
+describe("S7 text PostgreSQL cannot store (NUL in text and jsonb, lone surrogates in jsonb) is 400, not a 500", () => {
+  it.each(unstorableTexts)(
+    "S7 a remark with %s: inviting and editing a member are refused, nothing changes",
+    async (_label, text) => {
+      const root = await createRoot(context);
+      const member = await createMember(context, root);
+      context.smtp.clear();
+      const before = await snapshot();
+      const invited = await call(context, "POST", "/api/team/members", {
+        cookie: root.cookie,
+        body: { email: "invitee@example.com", password: PASSWORD, roles: ["auditor"], remark: text },
+      });
+      expectJsonError(invited, validation, "invite");
+      expect(invited.body.error.message).toBe(`remark: ${UNSTORABLE_MESSAGE}`);
+      const edited = await call(context, "PATCH", `/api/team/members/${member.id}`, {
+        cookie: root.cookie,
+        body: { remark: text },
+      });
+      expectJsonError(edited, validation, "edit");
+      expect(edited.body.error.message).toBe(`remark: ${UNSTORABLE_MESSAGE}`);
+      expect(await snapshot()).toEqual(before);
+      expect(context.smtp.received).toHaveLength(0);
+    },
+  );
+
+  it.each(unstorableTexts)(
+    "S7 a 2FA removal reason with %s is refused; the member's 2FA stays enabled",
+    async (_label, text) => {
+      const root = await createRoot(context);
+      const member = await createMember(context, root);
+      await enableTotp(context, member.cookie);
+      context.smtp.clear();
+      const before = await snapshot();
+      const removed = await call(context, "DELETE", `/api/team/members/${member.id}/two-factor`, {
+        cookie: root.cookie,
+        body: { reason: text },
+      });
+      expectJsonError(removed, validation, "remove");
+      expect(removed.body.error.message).toBe(`reason: ${UNSTORABLE_MESSAGE}`);
+      expect(await snapshot()).toEqual(before);
+      expect(context.smtp.received).toHaveLength(0);
+      const team = await call(context, "GET", "/api/team/members", { cookie: root.cookie });
+      const row = team.body.members.find((entry: { id: string }) => entry.id === member.id);
+      expect(row.twoFactor.enabled).toBe(true);
+      expect((await call(context, "GET", "/api/me", { cookie: member.cookie })).status).toBe(200);
+    },
+  );
+
+  it("S7 text with paired surrogates, accents and control characters other than NUL is stored as sent", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    await enableTotp(context, member.cookie);
+    const text = "Téléphone perdu 📱 \u0001\t中";
+    const edited = await call(context, "PATCH", `/api/team/members/${member.id}`, {
+      cookie: root.cookie,
+      body: { remark: text },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.remark).toBe(text);
+    const removed = await call(context, "DELETE", `/api/team/members/${member.id}/two-factor`, {
+      cookie: root.cookie,
+      body: { reason: text },
+    });
+    expect(removed.status).toBe(204);
+    const audit = await call(context, "GET", "/api/team/audit-events?type=two_factor.removed", {
+      cookie: root.cookie,
+    });
+    expect(audit.body.events[0].detail.reason).toBe(text.trim());
   });
 });
 

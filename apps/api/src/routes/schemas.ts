@@ -11,9 +11,24 @@ import {
 import { z } from "@hono/zod-openapi";
 
 // S7: every schema is strict: unknown fields are refused, not ignored.
-export const Email = z.email().max(MAX_EMAIL_LENGTH).openapi({ example: "ada@example.com" });
-export const NewPassword = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-export const Password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+
+/** S7: PostgreSQL refuses NUL in text and jsonb, and jsonb a lone UTF-16 surrogate: a 400 here, not a 500 there. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const storableText = z.refine<string>(
+  (value: string) => !value.includes("\u0000") && !LONE_SURROGATE.test(value),
+  "expected text without NUL characters (U+0000) or lone UTF-16 surrogates",
+);
+/** Every free-text field is one of these (S7). */
+export const FreeText = z.string().check(storableText);
+
+export const Email = z
+  .email()
+  .check(storableText)
+  .max(MAX_EMAIL_LENGTH)
+  .openapi({ example: "ada@example.com" });
+/** Lone surrogates would also be hashed as U+FFFD, so two different passwords would match. */
+export const NewPassword = FreeText.min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+export const Password = FreeText.min(1).max(MAX_PASSWORD_LENGTH);
 /** S1: exactly six ASCII digits; clients strip spaces before sending. */
 export const Code = z
   .string()
@@ -134,12 +149,10 @@ export const AuditEvent = z
   })
   .openapi("AuditEvent");
 
-export const Remark = z.string().max(MAX_REMARK_LENGTH);
+export const Remark = FreeText.max(MAX_REMARK_LENGTH);
 
 /** Why the root user removed a member's 2FA: mailed and kept in the audit event; blank means none. */
-export const RemovalReason = z
-  .string()
-  .trim()
+export const RemovalReason = FreeText.trim()
   .max(MAX_REMOVAL_REASON_LENGTH)
   .openapi({ example: "Lost phone, confirmed by a call" });
 
