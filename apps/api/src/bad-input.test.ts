@@ -90,6 +90,16 @@ const badEmails = [
 ];
 const badTokens = ["short", "", "a".repeat(129), "has spaces in the token here", "ü".repeat(20)];
 
+/** S7: instants PostgreSQL's timestamptz refuses, Date cannot write back, or drizzle reads back wrongly. */
+const unstorableInstants = [
+  ["year 0", "0000-01-01T00:00:00Z"],
+  ["year 1 at UTC+1, year 0 in UTC", "0001-01-01T00:00:00+01:00"],
+  ["9999 at UTC−14, year 10000 in UTC", "9999-12-31T23:59:59-14:00"],
+  ["29 February of year 4, once read back as 2029-04-02", "0004-02-29T00:00:00Z"],
+  ["before 1970 once the offset is applied", "1970-01-01T00:59:59+01:00"],
+  ["finer than a millisecond", "2026-03-02T09:00:00.0001Z"],
+];
+
 /** Bad filters of the audit trail, for the list and the CSV export. */
 const badAuditFilters = [
   "member=abc",
@@ -105,6 +115,10 @@ const badAuditFilters = [
   "from=2026-03-02T10:00:00Z&to=2026-03-02T09:00:00Z",
   "from=2026-03-02T09:00:00Z&from=2026-03-02T10:00:00Z",
   "unknown=1",
+  ...unstorableInstants.flatMap(([, instant = ""]) => [
+    `from=${encodeURIComponent(instant)}`,
+    `to=${encodeURIComponent(instant)}`,
+  ]),
 ];
 
 /** SPEC §4, every endpoint. */
@@ -560,6 +574,71 @@ describe("S7 text PostgreSQL cannot store (NUL in text and jsonb, lone surrogate
       cookie: root.cookie,
     });
     expect(audit.body.events[0].detail.reason).toBe(text.trim());
+  });
+});
+
+describe("S7 instants outside 1970–9999 UTC, or that Date would change, are 400, not a 500", () => {
+  it.each(unstorableInstants)(
+    "S7 a 2FA policy deadline in %s is refused; the policy is unchanged",
+    async (_label, instant) => {
+      const root = await createRoot(context);
+      const policyPath = "/api/team/settings/two-factor-policy";
+      const policy = { requireMemberTwoFactor: true, memberTwoFactorDeadline: "2026-12-31T00:00:00.000Z" };
+      expect((await call(context, "PATCH", policyPath, { cookie: root.cookie, body: policy })).status).toBe(
+        200,
+      );
+      const before = await snapshot();
+      for (const body of [
+        { memberTwoFactorDeadline: instant },
+        { requireMemberTwoFactor: false, memberTwoFactorDeadline: instant },
+      ]) {
+        const response = await call(context, "PATCH", policyPath, { cookie: root.cookie, body });
+        expectJsonError(response, validation, `${instant}`);
+        expect(response.body.error.message).toMatch(/^memberTwoFactorDeadline: expected /);
+      }
+      expect(await snapshot()).toEqual(before);
+      expect((await call(context, "GET", policyPath, { cookie: root.cookie })).body).toEqual(policy);
+    },
+  );
+
+  it.each(unstorableInstants)("S7 audit filters from and to in %s are refused", async (_label, instant) => {
+    const root = await createRoot(context);
+    for (const path of ["/api/team/audit-events", "/api/team/audit-events/export.csv"]) {
+      for (const filter of ["from", "to"]) {
+        const response = await call(
+          context,
+          "GET",
+          `${path}?${filter}=${encodeURIComponent(instant ?? "")}`,
+          {
+            cookie: root.cookie,
+          },
+        );
+        expectJsonError(response, validation, `${path} ${filter}=${instant}`);
+      }
+    }
+  });
+
+  it.each([
+    ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00.000Z"],
+    ["1970-01-01T01:00:00+01:00", "1970-01-01T00:00:00.000Z"],
+    ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"],
+    ["9999-12-31T23:59:59+14:00", "9999-12-31T09:59:59.000Z"],
+    ["2028-02-29T12:00:00.120000Z", "2028-02-29T12:00:00.120Z"],
+  ])("S7 the deadline %s is stored as the instant it names, %s", async (instant, stored) => {
+    const root = await createRoot(context);
+    const policyPath = "/api/team/settings/two-factor-policy";
+    const response = await call(context, "PATCH", policyPath, {
+      cookie: root.cookie,
+      body: { memberTwoFactorDeadline: instant },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.memberTwoFactorDeadline).toBe(stored);
+    const read = await call(context, "GET", policyPath, { cookie: root.cookie });
+    expect(read.body.memberTwoFactorDeadline).toBe(stored);
+    const audit = await call(context, "GET", `/api/team/audit-events?from=${encodeURIComponent(instant)}`, {
+      cookie: root.cookie,
+    });
+    expect(audit.status).toBe(200);
   });
 });
 

@@ -4,7 +4,7 @@ import { requireSession, sessionOf } from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
 import { exportAuditEvents } from "../services/audit/export-events.js";
 import { listAuditEvents } from "../services/audit/list-events.js";
-import { AuditEvent, errorResponses, jsonResponse, MemberId } from "./schemas.js";
+import { AuditEvent, errorResponses, Instant, jsonResponse, MemberId } from "./schemas.js";
 
 // S8: the audit trail is read-only here: no route updates or deletes an event (the database refuses too).
 const tags = ["Audit"];
@@ -12,7 +12,6 @@ const security = [{ session: [] }];
 const middleware = requireSession;
 
 const AuditType = z.enum(auditEventTypes);
-const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-03-02T09:00:00Z" });
 const auditFilter = {
   member: MemberId.optional().openapi({ description: "Only events whose actor or subject is this member" }),
   type: z

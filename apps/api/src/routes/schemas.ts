@@ -29,6 +29,45 @@ export const Email = z
 /** Lone surrogates would also be hashed as U+FFFD, so two different passwords would match. */
 export const NewPassword = FreeText.min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 export const Password = FreeText.min(1).max(MAX_PASSWORD_LENGTH);
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
+const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * The instant (ms) an ISO 8601 date-time names, computed from its own fields; null for a date that does not
+ * exist, digits finer than a millisecond (Date drops them), or a string Date.parse reads otherwise.
+ */
+function instantOf(value: string): number | null {
+  const fields = ISO_INSTANT.exec(value);
+  if (!fields) return null;
+  const [year = 0, month = 0, day = 0, hours = 0, minutes = 0, seconds = 0] = fields.slice(1, 7).map(Number);
+  const fraction = fields[7] ?? "";
+  if (/[1-9]/.test(fraction.slice(3))) return null;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hours, minutes, seconds, Number(fraction.slice(0, 3).padEnd(3, "0")));
+  const isSameDay =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const offsetInMinutes = Number(fields[9] ?? 0) * 60 + Number(fields[10] ?? 0);
+  const instant = date.getTime() - (fields[8] === "-" ? -1 : 1) * offsetInMinutes * 60_000;
+  return isSameDay && Date.parse(value) === instant ? instant : null;
+}
+
+/**
+ * S7: an ISO 8601 instant with its zone, to the millisecond, in 1970–9999 UTC: timestamptz refuses year 0, Date
+ * writes 10000 as "+010000", and drizzle reads "0004-02-29 00:00:00+00" back with Date's legacy parser (2029-04-02).
+ */
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .refine((value) => instantOf(value) !== null, "expected a date-time that exists, to the millisecond")
+  .refine((value) => {
+    const instant = instantOf(value);
+    return instant === null || (instant >= EARLIEST_INSTANT && instant <= LATEST_INSTANT);
+  }, "expected an instant from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z")
+  .openapi({ type: "string", format: "date-time", example: "2026-03-02T09:00:00Z" });
+
 /** S1: exactly six ASCII digits; clients strip spaces before sending. */
 export const Code = z
   .string()

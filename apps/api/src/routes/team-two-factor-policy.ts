@@ -6,7 +6,7 @@ import {
   readMemberTwoFactorPolicy,
   updateMemberTwoFactorPolicy,
 } from "../services/team/two-factor-policy.js";
-import { errorResponses, jsonBody, jsonResponse } from "./schemas.js";
+import { errorResponses, Instant, jsonBody, jsonResponse } from "./schemas.js";
 import { stepUpResponses } from "./step-up-responses.js";
 
 const tags = ["Team"];
@@ -28,20 +28,10 @@ const MemberTwoFactorPolicy = z
   })
   .openapi("MemberTwoFactorPolicy");
 
-/** An ISO 8601 date-time with a zone, on a calendar date that exists (no 30 February). */
-const Deadline = z.iso
-  .datetime({ offset: true })
-  .refine((value) => {
-    const [year = 0, month = 0, day = 0] = value.slice(0, 10).split("-").map(Number);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  }, "expected a date that exists")
-  .openapi({ type: "string", format: "date-time", example: "2026-12-31T23:59:59Z" });
-
 const PolicyPatch = z
   .strictObject({
     requireMemberTwoFactor: z.boolean().optional(),
-    memberTwoFactorDeadline: Deadline.nullable()
+    memberTwoFactorDeadline: Instant.nullable()
       .optional()
       .describe("A deadline in the past enforces the requirement at once; null removes the deadline"),
   })
