@@ -14,15 +14,19 @@ import {
 } from "./test/harness.js";
 
 // S7 as properties: arbitrary paths, queries, headers and bodies on every endpoint of the OpenAPI
-// document never get a 5xx; every refusal is the JSON error shape and changes nothing.
+// document never get a 5xx; every refusal is the JSON error shape and changes nothing; what is accepted
+// is stored as sent.
 
 const context = useTestApp();
-const RUNS_PER_CALLER = 100;
+const RUNS_PER_CALLER = 300;
 
 interface Operation {
   method: string;
   path: string;
   fields: string[];
+  /** Body fields and query parameters documented as date-times. */
+  instantFields: string[];
+  queryParameters: string[];
 }
 
 /** A refusal that is itself a counted event (S3, S8) may change these tables, and only these. */
@@ -49,22 +53,136 @@ async function documentedOperations(ctx: TestContext): Promise<Operation[]> {
     document.body.paths as Record<string, Record<string, unknown>>,
   )) {
     for (const [method, operation] of Object.entries(methods)) {
-      const body = (
-        operation as { requestBody?: { content?: Record<string, { schema?: { properties?: object } }> } }
-      ).requestBody?.content?.["application/json"]?.schema?.properties;
-      operations.push({ method: method.toUpperCase(), path: `/api${path}`, fields: Object.keys(body ?? {}) });
+      const { requestBody, parameters = [] } = operation as {
+        requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+        parameters?: { name: string; in: string; schema?: unknown }[];
+      };
+      const body = requestBody?.content?.["application/json"]?.schema?.properties ?? {};
+      const queries = parameters.filter((parameter) => parameter.in === "query");
+      const isInstant = (schema: unknown) => JSON.stringify(schema ?? {}).includes('"format":"date-time"');
+      operations.push({
+        method: method.toUpperCase(),
+        path: `/api${path}`,
+        fields: Object.keys(body),
+        instantFields: [
+          ...Object.keys(body).filter((name) => isInstant(body[name])),
+          ...queries.filter((parameter) => isInstant(parameter.schema)).map((parameter) => parameter.name),
+        ],
+        queryParameters: queries.map((parameter) => parameter.name),
+      });
     }
   }
   return operations;
 }
 
-const printable = fc.string({
-  unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+const fromCharCode = (code: number) => String.fromCharCode(code);
+const printableUnit = fc.integer({ min: 0x20, max: 0x7e }).map(fromCharCode);
+const printable = fc.string({ unit: printableUnit });
+/**
+ * S7: code units that storage and parsers treat specially: NUL (PostgreSQL text and jsonb refuse it), lone
+ * UTF-16 surrogates (jsonb refuses them; UTF-8 turns them into U+FFFD), other controls, BOM, noncharacters.
+ */
+const oddCodeUnit = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("\u0000", "\ud800", "\udbff", "\udc00", "\udfff") },
+  { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map(fromCharCode) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }).map(fromCharCode) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "\u007f",
+      "\u0085",
+      "\u2028",
+      "\u200b",
+      "\ufeff",
+      "\ufffe",
+      "\uffff",
+      "\ud83d\ude00",
+    ),
+  },
+);
+/** Printable text with at least one odd code unit in it. */
+const oddText = fc
+  .tuple(
+    fc.string({ unit: printableUnit, maxLength: 12 }),
+    oddCodeUnit,
+    fc.string({ unit: fc.oneof(printableUnit, oddCodeUnit), maxLength: 12 }),
+  )
+  .map((parts) => parts.join(""));
+const LONE_SURROGATE = /([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/;
+/** encodeURIComponent, but a lone surrogate (which it throws on) becomes its three WTF-8 bytes: invalid UTF-8. */
+function percentEncode(text: string): string {
+  return text
+    .split(LONE_SURROGATE)
+    .map((part) => {
+      if (!LONE_SURROGATE.test(part)) return encodeURIComponent(part);
+      const unit = part.charCodeAt(0);
+      return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((byte) => `%${byte.toString(16).toUpperCase()}`)
+        .join("");
+    })
+    .join("");
+}
+
+/** What a header can carry: Latin-1 and controls, but no NUL, CR or LF (Node and the Headers API refuse them). */
+const headerValue = fc.string({
+  unit: fc
+    .integer({ min: 1, max: 0xff })
+    .filter((code) => code !== 0x0a && code !== 0x0d)
+    .map(fromCharCode),
 });
+const pad = (value: number, width: number) => String(value).padStart(width, "0");
+/** S7: ISO 8601 date-times in and out of 1970–9999 UTC: year 0, years before 1000, offsets across a year's end. */
+const instantText = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "0000-01-01T00:00:00Z",
+      "0000-12-31T23:59:59.999-01:00",
+      "0001-01-01T00:00:00+01:00",
+      "0001-01-01T00:30:00+14:00",
+      "0004-02-29T00:00:00Z",
+      "0099-06-15T12:00:00Z",
+      "1969-12-31T23:59:59.999Z",
+      "1970-01-01T00:00:00+00:01",
+      "9999-12-31T23:59:59-14:00",
+      "9999-12-31T23:30:00-00:30",
+      "9999-12-31T23:59:59.999Z",
+    ),
+  },
+  fc
+    .record({
+      year: fc.oneof(
+        fc.constantFrom(0, 1, 4, 99, 999, 1969, 1970, 2026, 9999),
+        fc.integer({ min: 0, max: 9999 }),
+      ),
+      month: fc.integer({ min: 1, max: 12 }),
+      day: fc.integer({ min: 1, max: 31 }),
+      time: fc.tuple(
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.integer({ min: 0, max: 59 }),
+      ),
+      fraction: fc.constantFrom("", ".0", ".123", ".999999", ".0001", ".000000"),
+      zone: fc.oneof(
+        fc.constant("Z"),
+        fc
+          .tuple(fc.constantFrom("+", "-"), fc.integer({ min: 0, max: 14 }), fc.constantFrom(0, 30, 59))
+          .map(([sign, hours, minutes]) => `${sign}${pad(hours, 2)}:${pad(minutes, 2)}`),
+      ),
+    })
+    .map(
+      ({ year, month, day, time: [hours, minutes, seconds], fraction, zone }) =>
+        `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}${fraction}${zone}`,
+    ),
+  fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+);
 const anyText = fc.oneof(
   fc.string(),
   fc.string({ unit: "grapheme" }),
   fc.string({ unit: "binary", maxLength: 200 }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map(fromCharCode), maxLength: 50 }),
+  oddText,
+  instantText,
   fc.integer().map(String),
   fc.double().map(String),
   fc.constantFrom(
@@ -84,13 +202,44 @@ const anyText = fc.oneof(
 );
 
 function fuzzedRequest(operations: Operation[], valid: { ids: string[]; values: Record<string, unknown[]> }) {
-  const pathParam = fc.oneof(fc.constantFrom(...valid.ids), anyText.map(encodeURIComponent), printable);
-  const fieldValue = (field: string) =>
-    fc.oneof(fc.constantFrom(...(valid.values[field] ?? [null])), fc.jsonValue({ maxDepth: 3 }), anyText);
+  const pathParam = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...valid.ids) },
+    { weight: 1, arbitrary: anyText.map(percentEncode) },
+    { weight: 1, arbitrary: printable },
+  );
+  const validValue = (field: string) =>
+    field === "email"
+      ? fc.oneof(
+          fc.constantFrom(...(valid.values.email ?? [])),
+          fc.nat().map((n) => `new-${n}@example.com`),
+        )
+      : fc.constantFrom(...(valid.values[field] ?? [null]));
+  /** A wrong value, most often the kind its field is most likely to mishandle. */
+  const oddValue = (operation: Operation, field: string) => {
+    const isInstant = operation.instantFields.includes(field);
+    return fc.oneof(
+      { weight: 4, arbitrary: isInstant ? instantText : oddText },
+      { weight: 1, arbitrary: isInstant ? oddText : instantText },
+      { weight: 1, arbitrary: anyText },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    );
+  };
+  const fieldValue = (field: string) => fc.oneof(validValue(field), fc.jsonValue({ maxDepth: 3 }), anyText);
+  /** Valid fields but one: the odd value gets past the others and reaches the service and the database. */
+  const oneFieldOdd = (operation: Operation) =>
+    fc
+      .record(Object.fromEntries(operation.fields.map((field) => [field, validValue(field)])))
+      .chain((body) =>
+        fc
+          .constantFrom(...operation.fields)
+          .chain((field) => oddValue(operation, field).map((value) => ({ ...body, [field]: value }))),
+      )
+      .map((value) => JSON.stringify(value));
   const body = (operation: Operation) =>
     fc.oneof(
+      ...(operation.fields.length > 0 ? [{ weight: 8, arbitrary: oneFieldOdd(operation) }] : []),
       {
-        weight: 4,
+        weight: 3,
         arbitrary: fc
           .record(Object.fromEntries(operation.fields.map((f) => [f, fieldValue(f)])), { requiredKeys: [] })
           .map((value) => JSON.stringify(value)),
@@ -108,38 +257,66 @@ function fuzzedRequest(operations: Operation[], valid: { ids: string[]; values: 
         ),
       },
     );
-  const query = fc.dictionary(
-    fc.oneof(fc.constantFrom("limit", "cursor"), printable),
-    fc.oneof(anyText, fc.integer().map(String)),
-    {
-      maxKeys: 3,
-    },
-  );
-  const contentType = fc.option(
+  const queryValue = (operation: Operation, name: string) =>
+    operation.instantFields.includes(name)
+      ? fc.oneof({ weight: 4, arbitrary: instantText }, oddText, anyText)
+      : fc.oneof(anyText, oddText, fc.integer().map(String));
+  const query = (operation: Operation) =>
     fc.oneof(
-      fc.constantFrom(
-        "application/json",
-        "application/json; charset=utf-8",
+      // One documented parameter alone, so that its value is what the request is judged on.
+      ...(operation.queryParameters.length > 0
+        ? [
+            {
+              weight: 3,
+              arbitrary: fc
+                .constantFrom(...operation.queryParameters)
+                .chain((name) => queryValue(operation, name).map((value) => ({ [name]: value }))),
+            },
+          ]
+        : []),
+      {
+        weight: 2,
+        arbitrary: fc.dictionary(
+          fc.oneof(fc.constantFrom("limit", "cursor", ...operation.queryParameters), printable),
+          fc.oneof(instantText, oddText, anyText, fc.integer().map(String)),
+          { maxKeys: 3 },
+        ),
+      },
+    );
+  // Mostly JSON, so that bodies get past the content type to their fields.
+  const contentType = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom("application/json", "application/json; charset=utf-8") },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
         "application/json; charset=utf-16",
         "text/plain",
         "application/x-www-form-urlencoded",
         "multipart/form-data; boundary=x",
         "application/problem+json",
       ),
-      printable,
-    ),
-    { nil: undefined },
+    },
+    { weight: 1, arbitrary: printable },
+    { weight: 1, arbitrary: fc.constant(undefined) },
   );
-  return fc.constantFrom(...operations).chain((operation) =>
+  const operation = fc.oneof(
+    ...operations.map((candidate) => ({
+      weight: candidate.fields.length + candidate.queryParameters.length > 0 ? 2 : 1,
+      arbitrary: fc.constant(candidate),
+    })),
+  );
+  return operation.chain((operation) =>
     fc.record({
       operation: fc.constant(operation),
       params: fc.array(pathParam, { minLength: 2, maxLength: 2 }),
-      query,
+      query: query(operation),
       body:
-        operation.method === "GET" ? fc.constant(undefined) : fc.option(body(operation), { nil: undefined }),
+        operation.method === "GET"
+          ? fc.constant(undefined)
+          : fc.option(body(operation), { nil: undefined, freq: 10 }),
       contentType,
       extraHeader: fc.option(
-        fc.tuple(fc.constantFrom("accept", "x-forwarded-for", "user-agent", "accept-language"), printable),
+        fc.tuple(fc.constantFrom("accept", "x-forwarded-for", "user-agent", "accept-language"), headerValue),
         {
           nil: undefined,
         },
@@ -148,10 +325,37 @@ function fuzzedRequest(operations: Operation[], valid: { ids: string[]; values: 
   );
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** S7: what is accepted is kept as sent: an echoed remark is the one sent, an echoed deadline the same instant. */
+function expectKeptAsSent(rawBody: string | undefined, answer: unknown, label: string) {
+  let sent: unknown;
+  try {
+    sent = JSON.parse(rawBody ?? "");
+  } catch {
+    return;
+  }
+  if (!isRecord(sent) || !isRecord(answer)) return;
+  if (typeof sent.remark === "string") expect(answer.remark, label).toBe(sent.remark);
+  if (typeof sent.memberTwoFactorDeadline === "string") {
+    const echoed = Date.parse(String(answer.memberTwoFactorDeadline));
+    expect(echoed, label).toBe(Date.parse(sent.memberTwoFactorDeadline));
+  }
+}
+
 async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
   const root = await createRoot(context);
   const member = await createMember(context, root, { roles: ["administrator"] });
   const other = await createMember(context, root, { roles: ["auditor"] });
+  // Members with 2FA, so that removing it (and its audit row's reason) is reachable.
+  const enrolled = [];
+  for (const roles of [["auditor"], ["project_user"]]) {
+    const enrolledMember = await createMember(context, root, { roles });
+    await enableTotp(context, enrolledMember.cookie);
+    enrolled.push(enrolledMember.id);
+  }
   const totpRoot = await createRoot(context);
   await enableTotp(context, totpRoot.cookie);
   const login = await call(context, "POST", "/api/auth/root/login", {
@@ -159,7 +363,7 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
   });
   const cookie = caller === "root" ? root.cookie : caller === "member" ? member.cookie : undefined;
   const valid = {
-    ids: [other.id, member.id, login.body.challengeId as string, root.id],
+    ids: [other.id, member.id, ...enrolled, login.body.challengeId as string, root.id],
     values: {
       email: [root.email, "new-member@example.com"],
       password: [PASSWORD],
@@ -171,6 +375,10 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
       status: ["active", "disabled"],
       sso: [true, false],
       remark: ["ok"],
+      reason: ["Lost phone"],
+      allowMemberRecoveryCodes: [true, false],
+      requireMemberTwoFactor: [true, false],
+      memberTwoFactorDeadline: ["2027-01-01T00:00:00Z", null],
     } as Record<string, unknown[]>,
   };
   // Signing out would end the caller's session for the rest of the run.
@@ -179,6 +387,8 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
   );
   expect(operations.length).toBeGreaterThanOrEqual(18);
 
+  // Only requests change the database: the snapshot after one run is the one before the next.
+  let current = await snapshot();
   await fc.assert(
     fc.asyncProperty(fuzzedRequest(operations, valid), async (request) => {
       let index = 0;
@@ -187,7 +397,7 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
       const headers: Record<string, string> = {};
       if (request.contentType !== undefined) headers["content-type"] = request.contentType;
       if (request.extraHeader) headers[request.extraHeader[0]] = request.extraHeader[1];
-      const before = await snapshot();
+      const before = current;
       const response = await call(context, request.operation.method, search ? `${path}?${search}` : path, {
         cookie,
         headers,
@@ -195,12 +405,16 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
       });
       const label = `${request.operation.method} ${path.slice(0, 120)} → ${response.status} ${JSON.stringify(response.body)?.slice(0, 200)}`;
       expect(response.status, label).toBeLessThan(500);
-      if (response.status < 400) return;
+      const after = await snapshot();
+      current = after;
+      if (response.status < 400) {
+        expectKeptAsSent(request.body, response.body, label);
+        return;
+      }
       expect(response.headers.get("content-type"), label).toMatch(/^application\/json/);
       expect(response.body, label).toEqual({
         error: { code: expect.any(String), message: expect.any(String) },
       });
-      const after = await snapshot();
       const mayChange = countedRefusals[response.body.error.code] ?? [];
       for (const table of Object.keys(before)) {
         if (!mayChange.includes(table)) expect(after[table], `${label}: ${table}`).toEqual(before[table]);
@@ -210,7 +424,7 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
   );
 }
 
-describe("S7 fuzzing every endpoint: never a 5xx, refusals are JSON errors and change nothing", () => {
+describe("S7 fuzzing every endpoint: never a 5xx, refusals are JSON errors and change nothing, accepted values are kept as sent", () => {
   it.each(["anonymous", "root", "member"] as const)(
     "S7 as %s",
     async (caller) => {
