@@ -663,6 +663,22 @@ describe("S7 bad headers", () => {
     expect(response.status).toBe(200);
   });
 
+  it("S7 a user agent with Latin-1 and control characters is kept as sent; NUL cannot reach the app", async () => {
+    expect(() => new Headers({ "user-agent": "a\u0000b" })).toThrow();
+    const root = await createRoot(context);
+    const userAgent = "Mozilla/5.0 (ÿ é \u0001\u001f\u007f)";
+    const response = await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "totp", password: PASSWORD },
+      headers: { "user-agent": userAgent },
+    });
+    expect(response.status).toBe(200);
+    const audit = await call(context, "GET", "/api/team/audit-events?type=two_factor.setup_started", {
+      cookie: root.cookie,
+    });
+    expect(audit.body.events[0].userAgent).toBe(userAgent);
+  });
+
   it("S7 a very long user agent is accepted and stored cut to size, not refused with a 5xx", async () => {
     const root = await createRoot(context);
     const response = await call(context, "POST", "/api/me/two-factor/setup", {
