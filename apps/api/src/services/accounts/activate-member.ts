@@ -12,7 +12,7 @@ export async function activateMember({ deps, input, meta }: ServiceCall<{ token:
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const { userId } = await consumeOneTimeToken(tx, { token: input.token, purpose: "activate_member", now });
-    const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+    const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("no key update");
     const member = row ? toDomainUser(row) : null;
     if (!row || member?.kind !== "member") throw new AppError("INVALID_TOKEN");
     const decision = canActivateMember(member);

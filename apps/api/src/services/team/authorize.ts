@@ -14,13 +14,22 @@ export function authorizeTeamAction(actor: User, action: TeamAction, memberId?: 
   if (!decision.ok) throw new AppError(decision.reason);
 }
 
-/** A member of the actor's own team, row-locked: another tenant's member is simply not found. */
-export async function lockTeamMember(tx: Tx, actor: User, memberId: string): Promise<UserRow> {
+/**
+ * A member of the actor's own team, row-locked: another tenant's member is simply not found.
+ * "no key update" unless the row is deleted: FOR UPDATE would block the foreign-key checks of a
+ * concurrent insert for the member (a 2FA, a session) and deadlock with it (S7).
+ */
+export async function lockTeamMember(
+  tx: Tx,
+  actor: User,
+  memberId: string,
+  strength: "update" | "no key update",
+): Promise<UserRow> {
   const [row] = await tx
     .select()
     .from(users)
     .where(and(eq(users.id, memberId), eq(users.accountId, actor.accountId), eq(users.kind, "member")))
-    .for("update");
+    .for(strength);
   if (!row) throw new AppError("NOT_FOUND");
   return row;
 }

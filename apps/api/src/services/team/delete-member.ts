@@ -23,7 +23,7 @@ export async function deleteMember({
 }): Promise<void> {
   authorizeTeamAction(actor, "delete", memberId);
   await deps.db.transaction(async (tx) => {
-    const row = await lockTeamMember(tx, actor, memberId);
+    const row = await lockTeamMember(tx, actor, memberId, "update");
     requireStepUp(stepUp, deps.clock.now());
     await tx.delete(users).where(eq(users.id, row.id));
     await recordAuditEvent(tx, deps, {

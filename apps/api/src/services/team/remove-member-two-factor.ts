@@ -33,7 +33,7 @@ export async function removeMemberTwoFactor({
   authorizeTeamAction(actor, "removeTwoFactor");
   const now = deps.clock.now();
   const { member, actorRow } = await deps.db.transaction(async (tx) => {
-    const row = await lockTeamMember(tx, actor, memberId);
+    const row = await lockTeamMember(tx, actor, memberId, "no key update");
     requireStepUp(stepUp, now);
     const [removed] = await tx.delete(twoFactors).where(eq(twoFactors.userId, row.id)).returning();
     if (!removed)

@@ -47,7 +47,7 @@ export async function updateMember({
   if (input.remark !== undefined) authorizeTeamAction(actor, "editRemark", memberId);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const row = await lockTeamMember(tx, actor, memberId);
+    const row = await lockTeamMember(tx, actor, memberId, "no key update");
     const member = toDomainUser(row);
     const loaded = await loadUser(tx, { id: row.id });
     if (member.kind !== "member" || !loaded) throw new AppError("NOT_FOUND");

@@ -1,11 +1,11 @@
 import { canConfirmSetup } from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
-import { sessions, twoFactorSetups, twoFactors } from "../../db/schema/index.js";
+import { sessions, twoFactorSetups, twoFactors, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import { revokeUserAccess } from "../auth/sessions.js";
 import type { ServiceCall } from "../context.js";
-import { loadUser } from "../users.js";
+import { loadUser, toDomainUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
 import { consumeEmailCode } from "./codes.js";
 import { notifyTwoFactorChange } from "./notify-change.js";
@@ -40,6 +40,10 @@ export async function confirmSetup({
         ? { kind: "totp", sealedSecret: setup.secretCiphertext, lastAcceptedStep: null }
         : { kind: "email", purpose: "setup", bindingId: setup.id },
     settle: async (tx, match) => {
+      // The user's row first, as the team actions take it: a concurrent SSO flag, status change or
+      // Remove 2FA then waits or is waited for, never deadlocks (S7), and R1/R6 are checked again.
+      const [locked] = await tx.select().from(users).where(eq(users.id, subject.id)).for("no key update");
+      if (!locked || !canConfirmSetup(toDomainUser(locked), loaded.twoFactor, now).ok) return null;
       const [taken] = await tx
         .delete(twoFactorSetups)
         .where(and(eq(twoFactorSetups.userId, subject.id), eq(twoFactorSetups.id, setup.id)))
