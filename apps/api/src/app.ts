@@ -2,7 +2,7 @@ import { MAX_BODY_BYTES } from "@cloud2fa/domain";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { isDatabaseReachable } from "./db/connect.js";
-import { isDatabaseUnavailable } from "./db/errors.js";
+import { isDatabaseUnavailable, isTransientConflict } from "./db/errors.js";
 import type { Deps } from "./deps.js";
 import { attachRequestContext } from "./http/authenticate.js";
 import { limitBodySize } from "./http/body-limit.js";
@@ -67,6 +67,12 @@ export function createApp(deps: Deps) {
     if (isDatabaseUnavailable(error)) {
       c.header("Retry-After", "5");
       return c.json(errorBody("DATABASE_UNAVAILABLE"), 503);
+    }
+    if (isTransientConflict(error)) {
+      // A safety net: lock order keeps deadlocks out, but a rolled-back transaction is a retry, not a 500.
+      deps.logger.warn("transaction conflict", { error: String(error) });
+      c.header("Retry-After", "1");
+      return c.json(errorBody("DATABASE_UNAVAILABLE", "The request conflicted with another; retry it."), 503);
     }
     deps.logger.error("unhandled error", { error: String(error), stack: (error as Error)?.stack });
     return c.json(errorBody("INTERNAL_ERROR"), 500);

@@ -1,4 +1,6 @@
 const UNIQUE_VIOLATION = "23505";
+// The transaction was rolled back and may simply be sent again (S7: never a 500 for it).
+const CONFLICT_CODES = new Set(["40001", "40P01"]); // serialization failure, deadlock detected
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -36,4 +38,9 @@ export function isUniqueViolation(error: unknown): boolean {
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   return errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
+}
+
+/** A deadlock or serialization failure: nothing was changed, the request may be retried. */
+export function isTransientConflict(error: unknown): boolean {
+  return errorCodes(error).some((code) => CONFLICT_CODES.has(code));
 }
