@@ -2,9 +2,13 @@ import { sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { describe, expect, it } from "vitest";
 import { auditEventInsertWhen } from "../services/audit/record-event.js";
-import { chargeChallengeCtes, openSessionCtes } from "../services/auth/challenge-statements.js";
+import {
+  chargeChallengeCtes,
+  liveChallengeCtes,
+  openSessionCtes,
+} from "../services/auth/challenge-statements.js";
 import { chargeCodeBudgetStatement } from "../services/limits/code-attempts.js";
-import { chargeFactorStreakStatement } from "../services/two-factor/factor-streak.js";
+import { chargeFactorStreakStatement, isFactorOpenFor } from "../services/two-factor/factor-streak.js";
 import { createTestClock, createTestRandom, START } from "../test/harness.js";
 import { textOf } from "./connect.js";
 import { twoFactors } from "./schema/index.js";
@@ -19,26 +23,26 @@ const hotPathStatements = {
     streak as (${chargeFactorStreakStatement(sql`select user_id from budget`, START)}) select 1`,
   "the recovery step's charge": sql`with ${chargeChallengeCtes("chl_1", START, true)} select 1`,
   "a budget charge": chargeCodeBudgetStatement(sql`select ${"usr_1"}::text as user_id`, START),
-  "a settling statement (the code, the session, the audit event)": sql`with consumed as (select ${"usr_1"} as user_id), ${openSessionCtes(
-    {
-      challengeId: "chl_1",
-      sessionId: "ses_1",
-      tokenHash: "hash",
-      now: START,
-      audited: auditEventInsertWhen(
-        deps,
-        {
-          accountId: "acc_1",
-          type: "two_factor.code_accepted",
-          actor: party,
-          subject: party,
-          meta: { clientAddress: "203.0.113.9", userAgent: null },
-          detail: { purpose: "sign_in", nested: [1, { a: null }] },
-        },
-        sql`select 1 from session`,
-      ),
-    },
-  )} select count(*) from session where ${true} and ${null} is null and ${7} > 0`,
+  "a settling statement (the live challenge, the code, the session, the audit event)": sql`with ${liveChallengeCtes(
+    { challengeId: "chl_1", userId: "usr_1", isOpen: isFactorOpenFor(false) },
+  )}, consumed as (select user_id from live), ${openSessionCtes({
+    challengeId: "chl_1",
+    sessionId: "ses_1",
+    tokenHash: "hash",
+    now: START,
+    audited: auditEventInsertWhen(
+      deps,
+      {
+        accountId: "acc_1",
+        type: "two_factor.code_accepted",
+        actor: party,
+        subject: party,
+        meta: { clientAddress: "203.0.113.9", userAgent: null },
+        detail: { purpose: "sign_in", nested: [1, { a: null }] },
+      },
+      sql`select 1 from session`,
+    ),
+  })} select count(*) from session where ${true} and ${null} is null and ${7} > 0`,
 };
 
 describe("textOf: Drizzle's text of plain sql templates, without Drizzle's builder", () => {

@@ -27,6 +27,22 @@ export function chargeChallengeCtes(challengeId: string, now: Date, rootMayRecov
     ), budget as (${chargeCodeBudgetStatement(sql`select user_id from challenge`, now)})`;
 }
 
+/**
+ * S2: the settling statement's first CTEs, `factor` (open, by `isOpen`) and then `live` (the
+ * challenge, not consumed), row-locked in the charge's order. Every CTE that consumes a code selects
+ * from `live`: a concurrent settle of the same challenge waits here, then finds it consumed, and
+ * its code stays unused (PostgreSQL runs every data-modifying CTE, whatever the others found).
+ */
+export function liveChallengeCtes(input: { challengeId: string; userId: string; isOpen: SQL }): SQL {
+  return sql`factor as materialized (
+      select user_id from two_factors where user_id = ${input.userId} and ${input.isOpen} for update
+    ), live as materialized (
+      select user_id from sign_in_challenges
+      where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from factor)
+      for update
+    )`;
+}
+
 /** What the notices of a member's sign-in need: the root user's address (for `users u`). */
 export const rootEmailColumn = sql`case when u.kind = 'member' then (select r.email from users r
     where r.account_id = u.account_id and r.kind = 'root' limit 1) end as "rootEmail"`;

@@ -13,7 +13,12 @@ import {
 } from "../two-factor/factor-streak.js";
 import { notifyCodeEntryLocked, notifyRecoveryCodeUsed } from "../two-factor/notify-security.js";
 import { recoveryCodeHashes } from "../two-factor/recovery-codes.js";
-import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
+import {
+  chargeChallengeCtes,
+  liveChallengeCtes,
+  openSessionCtes,
+  rootEmailColumn,
+} from "./challenge-statements.js";
 
 interface ChargedChallenge {
   userId: string;
@@ -46,7 +51,8 @@ function chargeStatement(challengeId: string, now: Date): SQL {
 }
 
 /**
- * One statement: consume the recovery code, then reset the factor's streak (hard cap: and unlock a
+ * One statement: lock the open factor and the live challenge (S2: else the code stays unused), consume
+ * the recovery code, then reset the factor's streak (hard cap: and unlock a
  * root user's factor, never a member's), then the challenge, then create the session, reset the
  * budget and audit — each only if the one before it happened. The 2FA itself stays (R4).
  */
@@ -65,13 +71,14 @@ function settleStatement(input: {
     sql`, `,
   );
   return sql`
-    with used as (
+    with ${liveChallengeCtes({ ...input, isOpen: isFactorOpenForRecovery })},
+    used as (
       update recovery_codes set consumed_at = ${at}
-      where user_id = ${input.userId} and code_hash in (${hashes}) and consumed_at is null
+      where user_id in (select user_id from live) and code_hash in (${hashes}) and consumed_at is null
       returning user_id
     ), consumed as (
       update two_factors set ${resetFactorStreak}
-      where user_id in (select user_id from used) and ${isFactorOpenForRecovery}
+      where user_id in (select user_id from used)
       returning user_id
     ),
     ${openSessionCtes({ ...input, audited: input.used })}

@@ -23,7 +23,12 @@ import {
   notifyFactorLocked,
   notifyFailedSignInCode,
 } from "../two-factor/notify-security.js";
-import { chargeChallengeCtes, openSessionCtes, rootEmailColumn } from "./challenge-statements.js";
+import {
+  chargeChallengeCtes,
+  liveChallengeCtes,
+  openSessionCtes,
+  rootEmailColumn,
+} from "./challenge-statements.js";
 
 interface ChargedChallenge {
   userId: string;
@@ -75,7 +80,8 @@ function chargeChallengeStatement(challengeId: string, now: Date): SQL {
 }
 
 /**
- * Round trip 2 on success, one statement: consume the step or email code (S2), then the challenge,
+ * Round trip 2 on success, one statement: lock the factor and the live challenge, consume the step
+ * or email code (S2) only if both are there, then the challenge,
  * then create the session, reset the budget and audit — each only if the one before it happened.
  */
 function settleStatement(input: {
@@ -89,20 +95,22 @@ function settleStatement(input: {
   isLockingCharge: boolean;
 }): SQL {
   const { match, now } = input;
-  const isOpen = isFactorOpenFor(input.isLockingCharge);
   // Hard cap: the factor's update that takes the code resets its streak, unless it locked meanwhile.
+  const isOpen = isFactorOpenFor(input.isLockingCharge);
   const consume =
     match.kind === "totp"
       ? sql`consumed as (update two_factors set last_accepted_step = ${match.step}, ${resetFactorStreak}
-          where user_id = ${input.userId} and (last_accepted_step is null or last_accepted_step < ${match.step})
-            and ${isOpen}
+          where user_id in (select user_id from live)
+            and (last_accepted_step is null or last_accepted_step < ${match.step})
           returning user_id)`
       : sql`taken as (update email_codes set consumed_at = ${now.toISOString()}::timestamptz
-          where id = ${match.emailCodeId} and consumed_at is null returning user_id),
+          where id = ${match.emailCodeId} and consumed_at is null and exists (select 1 from live)
+          returning user_id),
         consumed as (update two_factors set ${resetFactorStreak}
-          where user_id in (select user_id from taken) and ${isOpen} returning user_id)`;
+          where user_id in (select user_id from taken) returning user_id)`;
   return sql`
-    with ${consume},
+    with ${liveChallengeCtes({ challengeId: input.challengeId, userId: input.userId, isOpen })},
+    ${consume},
     ${openSessionCtes({ ...input, audited: input.accepted })}
     select count(*)::int as "created" from session`;
 }
