@@ -3,7 +3,12 @@ import { configDefaults, defineConfig } from "vitest/config";
 // PGlite always; PostgreSQL too when DATABASE_URL is set (each test file makes its own database there).
 const databases = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 // Needs PostgreSQL: several API processes share one database; faults runs its own private cluster.
-const postgresOnly = ["src/multi-instance.test.ts", "src/many-instances.test.ts", "src/faults.test.ts"];
+const postgresOnly = [
+  "src/multi-instance.test.ts",
+  "src/many-instances.test.ts",
+  "src/faults.test.ts",
+  "src/concurrent-writes.test.ts",
+];
 
 export default defineConfig({
   test: {
