@@ -112,6 +112,21 @@ async function expectSsoRaceSettled(memberId: string, confirmed: ApiResponse, pa
 }
 
 describe("S7: a member's 2FA and the team actions on it never deadlock (PostgreSQL)", () => {
+  it("S7, R6: a setup started while an SSO flag waits to commit is refused: no setup is left on an SSO account", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    // The SSO change has written the member's row and not committed yet; the setup checked the old row.
+    const release = await holdLocks(sql`update users set is_sso = true where id = ${member.id}`);
+    const started = call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: member.cookie,
+      body: { method: "totp", password: PASSWORD },
+    });
+    await untilBlocked(1);
+    await release();
+    expect(answer(await started)).toBe("409 SSO_ACCOUNT_CANNOT_USE_TWO_FACTOR");
+    expect(await memberState(member.id)).toEqual({ isSso: true, hasTwoFactor: false, hasSetup: false });
+  });
+
   it("S7, R6: confirm-setup lined up against the root user's SSO flag: no 5xx, a consistent member", async () => {
     const scene = await memberWithPendingSetup();
     const [confirm, markSso] = confirmAndMarkSso(scene);

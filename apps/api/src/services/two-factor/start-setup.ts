@@ -13,7 +13,7 @@ import QRCode from "qrcode";
 import { verifyPassword } from "../../crypto/passwords.js";
 import { sealSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
-import { twoFactorSetups } from "../../db/schema/index.js";
+import { twoFactorSetups, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
@@ -52,6 +52,13 @@ export async function startSetup({
   const expiresAt = addSeconds(now, SETUP_TTL_IN_SECONDS);
   const secret = input.method === "totp" ? createTotpSecret(deps.random.bytes(TOTP_SECRET_BYTES)) : null;
   const code = await deps.db.transaction(async (tx) => {
+    // R1, R3, R6 again on the user's row, locked as the team actions lock it: a concurrent SSO flag or
+    // status change either comes first (and this setup is refused) or waits and cancels it.
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, loaded.row.id)).for("no key update");
+    const current = await loadUser(tx, { id: loaded.row.id });
+    if (!current) throw new AppError("UNAUTHENTICATED");
+    const still = canStartSetup(current.user, current.twoFactor, input.method);
+    if (!still.ok) throw new AppError(still.reason);
     await tx.delete(twoFactorSetups).where(eq(twoFactorSetups.userId, loaded.row.id));
     await tx.insert(twoFactorSetups).values({
       userId: loaded.row.id,
