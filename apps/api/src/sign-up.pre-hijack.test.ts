@@ -78,6 +78,12 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     expect((await logIn(VICTIM, ATTACKER_PASSWORD)).body.error.code).toBe("INVALID_CREDENTIALS");
     expect((await verify(newestLink as string)).status).toBe(200);
     expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+    // A spent link keeps no copy of the password hash; the dead one was deleted.
+    const [kept] = await queryRows<{ count: number }>(
+      context.database.db,
+      sql`select count(*)::int as count from one_time_tokens where password_hash is not null`,
+    );
+    expect(kept?.count).toBe(0);
   });
 
   it("S6 two sign-ups of an unverified address at once leave exactly one working link", async () => {
@@ -129,6 +135,14 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     expect((await call(context, "GET", "/api/me", { cookie: root.cookie })).body.accountId).toBe(
       root.accountId,
     );
+  });
+
+  it("S6 a link opened twice at once works once", async () => {
+    await signUp(VICTIM, PASSWORD);
+    const [link] = await verificationTokens(VICTIM, 1);
+    const answers = await Promise.all([verify(link as string), verify(link as string)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
   });
 
   it("S6 the verification mail tells a reader who did not sign up to ignore it", async () => {
