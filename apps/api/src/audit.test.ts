@@ -95,6 +95,24 @@ describe("S8 every 2FA event is recorded with actor, subject, time, client addre
     expect(JSON.stringify(await eventsOf(root.cookie))).not.toContain(secret);
   });
 
+  it("S8 two_factor.setup_password_rejected for a wrong password at setup, with no setup started", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    context.clock.advance(23);
+    const rejectedAt = context.clock.now();
+    const refused = await act("POST", "/api/me/two-factor/setup", {
+      cookie: member.cookie,
+      body: { method: "totp", password: "a guess that is wrong" },
+    });
+    expect(refused.status).toBe(401);
+    const event = await onlyEvent(root.cookie, "two_factor.setup_password_rejected");
+    expect(event.actor).toEqual(party(member, "member"));
+    expect(event.subject).toEqual(party(member, "member"));
+    expect(event.detail).toMatchObject({ method: "totp" });
+    expectFromClient(event, rejectedAt);
+    expect((await eventsOf(root.cookie)).map((each) => each.type)).not.toContain("two_factor.setup_started");
+  });
+
   it("S8 two_factor.code_rejected for a wrong sign-in code, with the challenge's user as subject", async () => {
     const root = await createRoot(context);
     const secret = await enableTotp(context, root.cookie);

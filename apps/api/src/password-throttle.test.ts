@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { passwordThrottles } from "./db/schema/index.js";
-import { call, codeFrom, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
+import { call, codeFrom, createMember, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
 
 const context = useTestApp({ settings: { trustProxyHops: 1 } });
 const from = (address: string) => ({ "x-forwarded-for": address });
@@ -114,5 +114,55 @@ describe("S3 a successful password does not count, even when the sign-in code ma
     });
     expect(verified.body.status).toBe("authenticated");
     expect(await accountCount(root.email)).toBe(0);
+  });
+});
+
+describe("R11, S3 the password asked again to start a 2FA setup shares the sign-in's budget", () => {
+  const setup = (cookie: string, password: string, address = "192.0.2.44") =>
+    call(context, "POST", "/api/me/two-factor/setup", {
+      cookie,
+      body: { method: "totp", password },
+      headers: from(address),
+    });
+  const counts = async () =>
+    Object.fromEntries(
+      (await context.deps.db.select().from(passwordThrottles)).map((row) => [row.key, row.count]),
+    );
+
+  it("S3 a stolen session cannot guess the password at setup: ten wrong ones, then 429 there and at sign-in", async () => {
+    const root = await createRoot(context);
+    for (let index = 0; index < 10; index++) {
+      const wrong = await setup(root.cookie, `guess number ${index}`);
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error.code).toBe("INVALID_CREDENTIALS");
+    }
+    const refused = await setup(root.cookie, PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(Number(refused.headers.get("retry-after"))).toBe(15 * 60);
+    expect(refused.body.secret).toBeUndefined();
+    const login = await call(context, "POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+      headers: from("192.0.2.45"),
+    });
+    expect(login.status).toBe(429);
+    context.clock.advance(15 * 60);
+    expect((await setup(root.cookie, PASSWORD)).status).toBe(200);
+  });
+
+  it("S3 a member's wrong passwords at setup count on the member's sign-in key and the client address", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    expect((await setup(member.cookie, "not it")).status).toBe(401);
+    expect(await counts()).toMatchObject({
+      [`account:member:${root.accountId}:${member.email}`]: 1,
+      "address:192.0.2.44": 1,
+    });
+  });
+
+  it("S3 a right password at setup is given back: starting over many times never locks the account", async () => {
+    const root = await createRoot(context);
+    for (let index = 0; index < 12; index++) expect((await setup(root.cookie, PASSWORD)).status).toBe(200);
+    expect((await counts())[`account:root:${root.email}`] ?? 0).toBe(0);
   });
 });

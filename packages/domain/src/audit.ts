@@ -1,6 +1,7 @@
 /** S8: the kinds of audit event, one list for the API (filters, validation) and the apps (the action filter). */
 export const auditEventTypes = [
   "two_factor.setup_started",
+  "two_factor.setup_password_rejected",
   "two_factor.enabled",
   "two_factor.removed",
   "two_factor.code_accepted",

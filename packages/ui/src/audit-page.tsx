@@ -32,6 +32,7 @@ export interface AuditClient {
 
 export const auditEventNames: Record<AuditEventType, string> = {
   "two_factor.setup_started": "2FA setup started",
+  "two_factor.setup_password_rejected": "Wrong password at 2FA setup",
   "two_factor.enabled": "2FA enabled",
   "two_factor.removed": "2FA removed",
   "two_factor.code_accepted": "Code accepted",

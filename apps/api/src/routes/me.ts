@@ -50,7 +50,8 @@ const setup = createRoute({
   path: "/me/two-factor/setup",
   tags,
   security,
-  summary: "Start a 2FA setup (R1, R3, R6, R7; R11: password again). Replaces a pending setup.",
+  summary:
+    "Start a 2FA setup (R1, R3, R6, R7; R11: password again, counted on the sign-in's password budget, S3). Replaces a pending setup.",
   middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
   responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },

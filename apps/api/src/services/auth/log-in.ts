@@ -83,10 +83,7 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
 export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Promise<LogInResult> {
   const now = deps.clock.now();
   const emailNormalized = normalizeEmail(input.email);
-  const throttle = passwordThrottleOf(
-    input.kind === "root" ? `root:${emailNormalized}` : `member:${input.accountId}:${emailNormalized}`,
-    meta.clientAddress,
-  );
+  const throttle = passwordThrottleOf({ ...input, emailNormalized }, meta.clientAddress);
   const [candidate] = await queryRows<Candidate>(deps.db, findCandidateStatement(input, throttle, now));
   if (!candidate?.isReserved) return refusePasswordAttempt(deps.db, throttle, now);
   const isPasswordRight = candidate.id

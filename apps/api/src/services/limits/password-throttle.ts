@@ -32,7 +32,20 @@ export const addressLimit: WindowLimit = {
   windowInSeconds: PASSWORD_FAILURE_WINDOW_IN_SECONDS,
 };
 
-export function passwordThrottleOf(accountKey: string, clientAddress: string | null): PasswordThrottle {
+/**
+ * The keys of a password check: the account's sign-in key (a root user by address, a member by team
+ * and address, so the sign-in and the setup's re-check share one budget) and the client address.
+ */
+export function passwordThrottleOf(
+  user:
+    | { kind: "root"; emailNormalized: string }
+    | { kind: "member"; accountId: string; emailNormalized: string },
+  clientAddress: string | null,
+): PasswordThrottle {
+  const accountKey =
+    user.kind === "root"
+      ? `root:${user.emailNormalized}`
+      : `member:${user.accountId}:${user.emailNormalized}`;
   return {
     accountKey: `account:${accountKey}`,
     addressKey: clientAddress ? `address:${clientAddress}` : null,
@@ -89,6 +102,19 @@ export async function refusePasswordAttempt(
       ? account.retryAfterSeconds
       : 1;
   throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds });
+}
+
+/** A password asked again after sign-in (R11) reserves its attempt alone: 429 while either key is full. */
+export async function reservePasswordAttempt(
+  q: Queryable,
+  throttle: PasswordThrottle,
+  now: Date,
+): Promise<void> {
+  const [reserved] = await queryRows(
+    q,
+    sql`with reserved as (${reservePasswordAttemptStatement(throttle, now)}) select 1 from reserved`,
+  );
+  if (!reserved) await refusePasswordAttempt(q, throttle, now);
 }
 
 /** After a wrong password: the address counts the failure (the account's reservation already does). */

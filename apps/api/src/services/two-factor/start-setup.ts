@@ -13,13 +13,20 @@ import QRCode from "qrcode";
 import { verifyPassword } from "../../crypto/passwords.js";
 import { sealSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
+import { queryRows } from "../../db/connect.js";
 import { twoFactorSetups, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
-import type { ServiceCall } from "../context.js";
+import type { RequestMeta, ServiceCall } from "../context.js";
+import {
+  passwordThrottleOf,
+  recordPasswordFailure,
+  refundPasswordAttemptStatement,
+  reservePasswordAttempt,
+} from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
-import { loadUser } from "../users.js";
+import { type LoadedUser, loadUser } from "../users.js";
 import { issueEmailCode } from "./codes.js";
 
 export type StartSetupResult =
@@ -29,6 +36,41 @@ export type StartSetupResult =
 export function maskEmail(email: string): string {
   const [local = "", domain = ""] = email.split("@");
   return `${local.slice(0, 1)}${"•".repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
+}
+
+/**
+ * R11 asks for the password again; S3 counts the guesses on the sign-in's own budget (account and
+ * client address), so a stolen session cannot try passwords here without limit. A right one is given
+ * back; a wrong one is counted on the address too and recorded (S8).
+ */
+async function checkPasswordAgain(
+  deps: ServiceCall<unknown>["deps"],
+  loaded: LoadedUser,
+  input: { method: TwoFactorMethod; password: string },
+  meta: RequestMeta,
+): Promise<void> {
+  const now = deps.clock.now();
+  const throttle = passwordThrottleOf(
+    { ...loaded.user, emailNormalized: loaded.row.emailNormalized },
+    meta.clientAddress,
+  );
+  await reservePasswordAttempt(deps.db, throttle, now);
+  if (await verifyPassword(loaded.row.passwordHash, input.password)) {
+    await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
+    return;
+  }
+  await deps.db.transaction(async (tx) => {
+    await recordPasswordFailure(tx, throttle, now);
+    await recordAuditEvent(tx, deps, {
+      accountId: loaded.row.accountId,
+      type: "two_factor.setup_password_rejected",
+      actor: partyOf(loaded.row),
+      subject: partyOf(loaded.row),
+      meta,
+      detail: { method: input.method },
+    });
+  });
+  throw new AppError("INVALID_CREDENTIALS");
 }
 
 /**
@@ -45,8 +87,7 @@ export async function startSetup({
   if (!loaded) throw new AppError("UNAUTHENTICATED");
   const decision = canStartSetup(loaded.user, loaded.twoFactor, input.method);
   if (!decision.ok) throw new AppError(decision.reason);
-  if (!(await verifyPassword(loaded.row.passwordHash, input.password)))
-    throw new AppError("INVALID_CREDENTIALS");
+  await checkPasswordAgain(deps, loaded, input, meta);
 
   const setupId = createId(deps.random, "stp");
   const expiresAt = addSeconds(now, SETUP_TTL_IN_SECONDS);
