@@ -82,6 +82,73 @@ describe("R11 enabling 2FA mails the user and, for a member, the root user", () 
   });
 });
 
+describe("R11 the notices never hold the answer: with the mail server stalled the change answers at once", () => {
+  /** The answer to `request`, which must come while the server accepts no mail; then the mail flows. */
+  async function answeredWhileStalled<T>(request: () => Promise<T>): Promise<T> {
+    context.smtp.clear();
+    const release = context.smtp.hold();
+    try {
+      const answer = await Promise.race([
+        request(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("the answer waited for mail")), 2000),
+        ),
+      ]);
+      expect(context.smtp.received).toHaveLength(0);
+      return answer;
+    } finally {
+      release();
+    }
+  }
+
+  it("a member's setup confirmation answers with its recovery codes; the two notices follow", async () => {
+    const root = await createRoot(context);
+    await call(context, "PATCH", "/api/team/settings", {
+      cookie: root.cookie,
+      body: { allowMemberRecoveryCodes: true },
+    });
+    const member = await createMember(context, root);
+    const started = await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: member.cookie,
+      body: { method: "totp", password: PASSWORD },
+    });
+    context.smtp.clear();
+    const confirmed = await answeredWhileStalled(() =>
+      call(context, "POST", "/api/me/two-factor/setup/confirm", {
+        cookie: member.cookie,
+        body: { code: totpNow(context, started.body.secret) },
+      }),
+    );
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.twoFactor).toMatchObject({ enabled: true, method: "totp" });
+    expect(confirmed.body.recoveryCodes).toHaveLength(10);
+    await context.smtp.waitFor(member.email, /enabled/);
+    await context.smtp.waitFor(root.email, /enabled/);
+  });
+
+  it("the root user removing its own 2FA, and a member's, answer 204 at once; the notices follow", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    await enableTotp(context, member.cookie);
+    const rootSecret = await enableTotp(context, root.cookie);
+    context.clock.advance(30);
+    context.smtp.clear();
+    const removedOwn = await answeredWhileStalled(() =>
+      call(context, "DELETE", "/api/me/two-factor", {
+        cookie: root.cookie,
+        body: { code: totpNow(context, rootSecret) },
+      }),
+    );
+    expect(removedOwn.status).toBe(204);
+    await context.smtp.waitFor(root.email, /removed/);
+    const removedMember = await answeredWhileStalled(() =>
+      call(context, "DELETE", `/api/team/members/${member.id}/two-factor`, { cookie: root.cookie }),
+    );
+    expect(removedMember.status).toBe(204);
+    await context.smtp.waitFor(member.email, /removed/);
+  });
+});
+
 describe("Remove 2FA takes an optional reason: mailed, and kept in the audit event", () => {
   it("the member and the root user are mailed who removed it, when, and the (trimmed) reason", async () => {
     const root = await createRoot(context);

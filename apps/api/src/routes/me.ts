@@ -7,7 +7,7 @@ import { regenerateRecoveryCodes } from "../services/two-factor/regenerate-recov
 import { removeOwnTwoFactor } from "../services/two-factor/remove-own.js";
 import { sendActionCode } from "../services/two-factor/send-action-code.js";
 import { startSetup } from "../services/two-factor/start-setup.js";
-import { loadUser, twoFactorSummary } from "../services/users.js";
+import { twoFactorSummary } from "../services/users.js";
 import {
   Code,
   errorResponses,
@@ -168,9 +168,7 @@ export const meRoutes = createRouter()
     const auth = sessionOf(c);
     const deps = c.get("deps");
     const input = { userId: auth.user.id, sessionId: auth.sessionId, ...c.req.valid("json") };
-    const { recoveryCodes } = await confirmSetup({ deps, input, meta: c.get("meta") });
-    const loaded = await loadUser(deps.db, { id: auth.user.id });
-    const twoFactor = twoFactorSummary(loaded?.enabled);
+    const { twoFactor, recoveryCodes } = await confirmSetup({ deps, input, meta: c.get("meta") });
     return c.json(recoveryCodes ? { twoFactor, recoveryCodes } : { twoFactor }, 200);
   })
   .openapi(actionCode, async (c) => {

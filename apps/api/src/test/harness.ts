@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createApp } from "../app.js";
 import type { Database } from "../db/connect.js";
 import type { Clock, Deps, Logger, Random } from "../deps.js";
-import { createSmtpMailer } from "../mail/mailer.js";
+import { createSmtpMailer, type Mailer } from "../mail/mailer.js";
 import { createTestDatabase, truncateAll } from "./database.js";
 import { type SmtpServer, startSmtpServer } from "./smtp.js";
 
@@ -59,6 +59,27 @@ export interface TestContext {
   clock: ReturnType<typeof createTestClock>;
   deps: Deps;
   app: ReturnType<typeof createApp>;
+  /** Resolves when every mail the app has handed to the mailer so far has been delivered (or refused). */
+  mailSent: () => Promise<void>;
+}
+
+/** The SMTP mailer, counting the sends in flight: notices go out after the answer (R11), tests wait here. */
+function trackedMailer(smtpUrl: string): Pick<TestContext, "mailSent"> & Mailer {
+  const mailer = createSmtpMailer(smtpUrl);
+  const inFlight = new Set<Promise<void>>();
+  return {
+    send(message) {
+      const sending = mailer.send(message);
+      inFlight.add(sending);
+      const forget = () => inFlight.delete(sending);
+      sending.then(forget, forget);
+      return sending;
+    },
+    close: () => mailer.close?.(),
+    async mailSent() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
 }
 
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
@@ -72,11 +93,13 @@ export function useTestApp(
     });
     context.smtp = await startSmtpServer();
     context.clock = createTestClock();
+    const mailer = trackedMailer(context.smtp.url);
+    context.mailSent = mailer.mailSent;
     context.deps = {
       db: context.database.db,
       clock: context.clock,
       random: createTestRandom(`${Math.random()}`),
-      mailer: createSmtpMailer(context.smtp.url),
+      mailer,
       logger: silentLogger,
       keys: { keys: [TEST_KEY] },
       settings: {
@@ -91,6 +114,7 @@ export function useTestApp(
   }, 60_000);
   beforeEach(async () => {
     await truncateAll(context.database);
+    await context.mailSent();
     context.smtp.clear();
     context.clock.set(START);
   });
@@ -130,6 +154,9 @@ export async function call(
   }
   const response = await context.app.request(path, { method, headers, body });
   const text = await response.text();
+  // Notices go out after the answer (R11); a test reads the mailbox as of the answer and its mail, so
+  // wait for them here, unless the test stalls the mail server to show the answer does not wait.
+  if (!context.smtp.isHeld()) await context.mailSent();
   const setCookie = response.headers.get("set-cookie") ?? "";
   const match = /^([^=]+=[^;]*)/.exec(setCookie);
   return {

@@ -11,6 +11,8 @@ export interface ReceivedMail {
 export async function startSmtpServer() {
   const received: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
+  // While held, every message waits before DATA is answered: a stalled mail server.
+  let held: Promise<void> | null = null;
   const server = new SMTPServer({
     authOptional: true,
     // Pooled clients keep idle connections: do not wait 30 s for them when a test file ends.
@@ -19,7 +21,8 @@ export async function startSmtpServer() {
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((parsed: ParsedMail) => {
+        .then(async (parsed: ParsedMail) => {
+          await held;
           const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
           received.push({ to: to ?? "", subject: parsed.subject ?? "", text: parsed.text ?? "" });
           for (const wake of waiters.splice(0)) wake();
@@ -35,6 +38,18 @@ export async function startSmtpServer() {
     url: `smtp://127.0.0.1:${port}`,
     received,
     clear: () => received.splice(0),
+    isHeld: () => held !== null,
+    /** Stall the server (no message is accepted) until the returned function is called. */
+    hold(): () => void {
+      let release = () => {};
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = null;
+          resolve();
+        };
+      });
+      return release;
+    },
     /** The newest mail to `to` whose subject matches, waiting briefly for it to arrive. */
     async waitFor(to: string, subject: RegExp = /./, timeoutInMs = 5000): Promise<ReceivedMail> {
       const deadline = Date.now() + timeoutInMs;

@@ -1,6 +1,6 @@
 import type { StepUpState, User } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
-import { twoFactorSetups, twoFactors, users } from "../../db/schema/index.js";
+import { twoFactorSetups, twoFactors } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
@@ -8,6 +8,7 @@ import { revokeUserAccess } from "../auth/sessions.js";
 import type { RequestMeta } from "../context.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
 import { notifyTwoFactorChange } from "../two-factor/notify-change.js";
+import { recipientsOf } from "../two-factor/notify-security.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 
 /**
@@ -32,7 +33,7 @@ export async function removeMemberTwoFactor({
   const givenReason = reason?.trim() || undefined;
   authorizeTeamAction(actor, "removeTwoFactor");
   const now = deps.clock.now();
-  const { member, actorRow } = await deps.db.transaction(async (tx) => {
+  const recipients = await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId, "no key update");
     requireStepUp(stepUp, now);
     const [removed] = await tx.delete(twoFactors).where(eq(twoFactors.userId, row.id)).returning();
@@ -48,15 +49,12 @@ export async function removeMemberTwoFactor({
       meta,
       detail: { method: removed.method, ...(givenReason ? { reason: givenReason } : {}) },
     });
-    const [actorRow] = await tx.select().from(users).where(eq(users.id, actor.id));
-    return { member: row, actorRow };
+    return recipientsOf(tx, row);
   });
-  if (actorRow)
-    await notifyTwoFactorChange(deps, {
-      change: "removed",
-      subject: member,
-      actor: actorRow,
-      at: now,
-      reason: givenReason,
-    });
+  notifyTwoFactorChange(deps, recipients, {
+    change: "removed",
+    by: actor.email,
+    at: now,
+    reason: givenReason,
+  });
 }

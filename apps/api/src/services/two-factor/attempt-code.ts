@@ -88,7 +88,7 @@ export async function attemptCode<T>(
     }
   });
   if (lockedUntil || streak?.isLockingCharge) {
-    const recipients = await recipientsOf(deps, subject);
+    const recipients = await recipientsOf(deps.db, subject);
     const facts = { at: now, meta: input.meta };
     if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { ...facts, lockedUntil });
     if (streak?.isLockingCharge) {

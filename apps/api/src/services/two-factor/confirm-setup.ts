@@ -5,10 +5,11 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import { revokeUserAccess } from "../auth/sessions.js";
 import type { ServiceCall } from "../context.js";
-import { loadUser, toDomainUser } from "../users.js";
+import { loadUser, toDomainUser, twoFactorSummary } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
 import { consumeEmailCode } from "./codes.js";
 import { notifyTwoFactorChange } from "./notify-change.js";
+import { recipientsOf } from "./notify-security.js";
 import { isRecoveryCodeHolder, issueRecoveryCodes } from "./recovery-codes.js";
 
 /**
@@ -20,6 +21,7 @@ export async function confirmSetup({
   input,
   meta,
 }: ServiceCall<{ userId: string; sessionId: string; code: string }>): Promise<{
+  twoFactor: ReturnType<typeof twoFactorSummary>;
   recoveryCodes: string[] | null;
 }> {
   const now = deps.clock.now();
@@ -30,7 +32,7 @@ export async function confirmSetup({
   const setup = loaded.setup;
   const subject = loaded.row;
 
-  const recoveryCodes = await attemptCode(deps, {
+  const confirmed = await attemptCode(deps, {
     subject,
     code: input.code,
     meta,
@@ -60,8 +62,9 @@ export async function confirmSetup({
           lastAcceptedStep: match.kind === "totp" ? match.step : null,
         })
         .onConflictDoNothing()
-        .returning({ userId: twoFactors.userId });
-      if (inserted.length === 0) return null;
+        .returning();
+      const [enabled] = inserted;
+      if (!enabled) return null;
       await revokeUserAccess(tx, {
         userId: subject.id,
         now,
@@ -78,12 +81,16 @@ export async function confirmSetup({
         meta,
         detail: { method: setup.method },
       });
-      // Shown once, in this answer only.
-      return (await isRecoveryCodeHolder(tx, subject))
+      // Shown once, in this answer only: everything the answer shows is read here, before the commit.
+      const recoveryCodes = (await isRecoveryCodeHolder(tx, subject))
         ? await issueRecoveryCodes(tx, deps, { userId: subject.id, now })
         : [];
+      return { recoveryCodes, enabled, recipients: await recipientsOf(tx, subject) };
     },
   });
-  await notifyTwoFactorChange(deps, { change: "enabled", subject, actor: subject, at: now });
-  return { recoveryCodes: recoveryCodes.length > 0 ? recoveryCodes : null };
+  notifyTwoFactorChange(deps, confirmed.recipients, { change: "enabled", by: subject.email, at: now });
+  return {
+    twoFactor: twoFactorSummary(confirmed.enabled),
+    recoveryCodes: confirmed.recoveryCodes.length > 0 ? confirmed.recoveryCodes : null,
+  };
 }

@@ -1,4 +1,5 @@
 import { MAX_CONSECUTIVE_FAILED_CODES } from "@cloud2fa/domain";
+import type { Queryable } from "../../db/connect.js";
 import type { Deps } from "../../deps.js";
 import type { MailMessage } from "../../mail/mailer.js";
 import {
@@ -18,8 +19,8 @@ export interface NoticeRecipients {
   rootEmail: string | null;
 }
 
-export async function recipientsOf(deps: Deps, subject: UserRow): Promise<NoticeRecipients> {
-  const root = subject.kind === "member" ? await findRootOfAccount(deps.db, subject.accountId) : null;
+export async function recipientsOf(q: Queryable, subject: UserRow): Promise<NoticeRecipients> {
+  const root = subject.kind === "member" ? await findRootOfAccount(q, subject.accountId) : null;
   return { subjectEmail: subject.email, rootEmail: root?.email ?? null };
 }
 

@@ -8,6 +8,7 @@ import { loadUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
 import { consumeEnabledFactorMatch, enabledFactorSource } from "./codes.js";
 import { notifyTwoFactorChange } from "./notify-change.js";
+import { recipientsOf } from "./notify-security.js";
 
 /** R10: the root user removes their own 2FA with a current valid code; R4: a member never can. */
 export async function removeOwnTwoFactor({
@@ -23,7 +24,7 @@ export async function removeOwnTwoFactor({
   const factor = loaded.enabled;
   const subject = loaded.row;
 
-  await attemptCode(deps, {
+  const recipients = await attemptCode(deps, {
     subject,
     code: input.code,
     meta,
@@ -40,8 +41,8 @@ export async function removeOwnTwoFactor({
         meta,
         detail: { method: factor.method },
       });
-      return true;
+      return recipientsOf(tx, subject);
     },
   });
-  await notifyTwoFactorChange(deps, { change: "removed", subject, actor: subject, at: now });
+  notifyTwoFactorChange(deps, recipients, { change: "removed", by: subject.email, at: now });
 }
