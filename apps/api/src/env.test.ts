@@ -37,6 +37,17 @@ describe("configuration (SPEC §5)", () => {
   });
 
   it.each([
+    ["HTTPS://Console.Example.com/", "https://console.example.com"],
+    ["https://example.com/console/", "https://example.com/console"],
+    ["http://localhost:8080", "http://localhost:8080"],
+  ])(
+    "S5: PUBLIC_URL %s is read as %s (so an upper-case scheme still means a Secure cookie)",
+    (given, read) => {
+      expect(readEnv({ PUBLIC_URL: given }).PUBLIC_URL).toBe(read);
+    },
+  );
+
+  it.each([
     [{ PORT: "http" }, "PORT"],
     [{ PORT: "70000" }, "PORT"],
     [{ DATABASE_URL: "mysql://x", ENCRYPTION_KEYS: `k:${key}` }, "DATABASE_URL"],
@@ -44,6 +55,8 @@ describe("configuration (SPEC §5)", () => {
     [{ PUBLIC_URL: "ftp://example.com" }, "PUBLIC_URL"],
     [{ ENCRYPTION_KEYS: "k1:c2hvcnQ=" }, "ENCRYPTION_KEYS"],
     [{ ENCRYPTION_KEYS: `no id:${key}` }, "ENCRYPTION_KEYS"],
+    // S4: a key id names one key; two keys under one id would make a sealed secret ambiguous.
+    [{ ENCRYPTION_KEYS: `k1:${key},k1:${Buffer.alloc(32, 8).toString("base64")}` }, "ENCRYPTION_KEYS"],
     [{ SESSION_TTL_HOURS: "0" }, "SESSION_TTL_HOURS"],
     [{ SESSION_IDLE_MINUTES: "-5" }, "SESSION_IDLE_MINUTES"],
     [{ TRUST_PROXY: "many" }, "TRUST_PROXY"],

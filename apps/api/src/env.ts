@@ -9,6 +9,10 @@ const keyList = z.string().transform((value, context) => {
       context.addIssue({ code: "custom", message: "expected id1:base64key,id2:base64key with 32-byte keys" });
       return z.NEVER;
     }
+    if (keys.some((known) => known.id === id)) {
+      context.addIssue({ code: "custom", message: `key id ${id} appears twice: each id names one key` });
+      return z.NEVER;
+    }
     keys.push({ id, key });
   }
   return keys;
@@ -51,5 +55,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
       "Invalid configuration:\n  ENCRYPTION_KEYS: required with DATABASE_URL (every instance on a database must share the keys)",
     );
   }
-  return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "") };
+  // Read as the URL parser writes it (lower-case scheme and host), so S5's "over HTTPS" test holds.
+  const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).href;
+  return { ...env, PUBLIC_URL: publicUrl.replace(/\/$/, "") };
 }

@@ -8,7 +8,7 @@ export function sessionCookieName(settings: Settings): string {
 }
 
 function isHttps(settings: Settings): boolean {
-  return settings.publicUrl.startsWith("https://");
+  return /^https:\/\//i.test(settings.publicUrl);
 }
 
 export function readSessionToken(c: Context, settings: Settings): string | undefined {
