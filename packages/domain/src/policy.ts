@@ -61,7 +61,7 @@ export function canSignIn(user: User): Decision {
 }
 
 /** Member states: pending → active only by activation; active ⇄ disabled by root or an administrator. */
-export function canChangeMemberStatus(member: Member): Decision {
+export function canChangeMemberStatus(member: Pick<Member, "status">): Decision {
   if (member.status === "pending") return refuse("ACCOUNT_NOT_ACTIVE");
   return allow;
 }

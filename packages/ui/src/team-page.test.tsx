@@ -75,6 +75,29 @@ describe("Team page", () => {
     expect(other.queryByTestId("own-membership")).toBeNull();
   });
 
+  it("a member still invited (pending) offers no Disable or Enable, as the domain's canChangeMemberStatus says; a disabled one offers Enable", async () => {
+    const team = client();
+    const invited: MemberView = {
+      ...members[1],
+      id: "mem_bo",
+      email: "bo@example.com",
+      status: "pending",
+    } as MemberView;
+    const disabled: MemberView = {
+      ...members[1],
+      id: "mem_cy",
+      email: "cy@example.com",
+      status: "disabled",
+    } as MemberView;
+    team.list = vi.fn(async () => [...members, invited, disabled]);
+    render(() => <TeamPage actor={admin} client={team} />);
+    const pending = await rowOf("bo@example.com");
+    expect(pending.queryByRole("button", { name: "Disable" })).toBeNull();
+    expect(pending.queryByRole("button", { name: "Enable" })).toBeNull();
+    expect(pending.getByRole("button", { name: "Delete" })).toBeTruthy();
+    expect((await rowOf("cy@example.com")).getByRole("button", { name: "Enable" })).toBeTruthy();
+  });
+
   it("Step-up: a refused invitation of an Administrator waits for a code by the form, then is sent again", async () => {
     const user = userEvent.setup();
     const team = client();

@@ -1,4 +1,5 @@
 import {
+  canChangeMemberStatus,
   canChangeSso,
   describeError,
   MAX_REMOVAL_REASON_LENGTH,
@@ -260,7 +261,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                     </td>
                     <Show when={hasActions()}>
                       <td class="row-actions">
-                        <Show when={permissionsOn(member).changeStatus && member.status !== "pending"}>
+                        <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
                           <button
                             type="button"
                             class="secondary"

@@ -1,4 +1,5 @@
-import { TeamPage, TeamSettingsCard } from "@cloud2fa/ui";
+import { canChangeTeamSettings } from "@cloud2fa/domain";
+import { TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
 import { Show } from "solid-js";
 import { memberTwoFactorPolicyClient, teamClient, teamSettingsClient } from "../api.js";
 import { me } from "../session.js";
@@ -9,7 +10,7 @@ export function TeamRoute() {
       {(user) => (
         <>
           <TeamPage actor={user()} client={teamClient} />
-          <Show when={user().kind === "root"}>
+          <Show when={canChangeTeamSettings(toDomainUser(user())).ok}>
             <TeamSettingsCard
               client={teamSettingsClient}
               policyClient={memberTwoFactorPolicyClient}
