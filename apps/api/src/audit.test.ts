@@ -241,6 +241,19 @@ describe("S8 team events", () => {
     return { id: invited.body.id as string, email };
   }
 
+  it("S8 member.roles_changed only for a change: the roles a member has, in another order, record nothing", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root, { roles: ["auditor", "project_user"] });
+    const patchRoles = (roles: string[]) =>
+      act("PATCH", `/api/team/members/${member.id}`, { cookie: root.cookie, body: { roles } });
+    expect((await patchRoles(["project_user", "auditor"])).status).toBe(200);
+    expect((await patchRoles(["auditor", "project_user", "auditor"])).status).toBe(200);
+    expect((await eventsOf(root.cookie)).map((event) => event.type)).not.toContain("member.roles_changed");
+    expect((await patchRoles(["auditor"])).status).toBe(200);
+    const changed = await onlyEvent(root.cookie, "member.roles_changed");
+    expect(changed.detail).toEqual({ from: ["auditor", "project_user"], to: ["auditor"] });
+  });
+
   it("S8 member.invited, member.status_changed and member.deleted; the event survives the deletion", async () => {
     const root = await createRoot(context);
     context.clock.advance(60);

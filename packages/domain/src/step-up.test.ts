@@ -8,6 +8,7 @@ import {
   memberChangeStepUpActions,
   type StepUpAction,
   type StepUpState,
+  sameRoles,
   steppedUpUntil,
   stepUpActions,
   stepUpDecision,
@@ -93,6 +94,19 @@ describe("Step-up: which member changes are sensitive", () => {
     ],
   ])("Step-up: %s", (_label, current, change, expected) => {
     expect(memberChangeStepUpActions(current, change)).toEqual(expected);
+  });
+});
+
+describe("sameRoles: a set of roles, whatever the order or repetition", () => {
+  it.each<[MemberRole[], MemberRole[], boolean]>([
+    [["auditor", "project_user"], ["project_user", "auditor"], true],
+    [["auditor", "auditor"], ["auditor"], true],
+    [[], [], true],
+    [["auditor"], ["auditor", "project_user"], false],
+    [["auditor", "project_user"], ["auditor", "administrator"], false],
+  ])("sameRoles(%o, %o) → %s", (a, b, expected) => {
+    expect(sameRoles(a, b)).toBe(expected);
+    expect(sameRoles(b, a)).toBe(expected);
   });
 });
 

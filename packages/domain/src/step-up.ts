@@ -44,7 +44,8 @@ export interface MemberChange {
   remark?: string | undefined;
 }
 
-function sameRoles(a: readonly MemberRole[], b: readonly MemberRole[]): boolean {
+/** The same set of roles, whatever the order or repetition: giving a member what it has changes nothing. */
+export function sameRoles(a: readonly MemberRole[], b: readonly MemberRole[]): boolean {
   const left = new Set(a);
   const right = new Set(b);
   return left.size === right.size && [...left].every((role) => right.has(role));

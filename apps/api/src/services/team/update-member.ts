@@ -4,6 +4,7 @@ import {
   type MemberRole,
   memberChangeStepUpActions,
   type StepUpState,
+  sameRoles,
   type User,
 } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
@@ -76,7 +77,7 @@ export async function updateMember({
       await tx.update(users).set({ isSso: input.sso }).where(eq(users.id, row.id));
       await recordAuditEvent(tx, deps, { ...audit, type: "member.sso_changed", detail: { sso: input.sso } });
     }
-    if (input.roles !== undefined) {
+    if (input.roles !== undefined && !sameRoles(input.roles, member.roles)) {
       const roles = [...new Set(input.roles)];
       await tx.update(users).set({ roles }).where(eq(users.id, row.id));
       await recordAuditEvent(tx, deps, {
