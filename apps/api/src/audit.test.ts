@@ -290,7 +290,17 @@ describe("S8 team events", () => {
     const deleted = await onlyEvent(root.cookie, "member.deleted");
     expect(deleted.actor).toEqual(party(root, "root"));
     expect(deleted.subject).toEqual(party(member, "member"));
+    expect(deleted.detail).toEqual({ twoFactorMethod: null });
     expectFromClient(deleted, deletedAt);
+  });
+
+  it("S8 member.deleted says the member's 2FA went with it (the method), as a removal would", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    await enableTotp(context, member.cookie);
+    expect((await act("DELETE", `/api/team/members/${member.id}`, { cookie: root.cookie })).status).toBe(204);
+    const deleted = await onlyEvent(root.cookie, "member.deleted");
+    expect(deleted.detail).toEqual({ twoFactorMethod: "totp" });
   });
 
   it("S8 an administrator's actions are recorded with the administrator as actor", async () => {

@@ -1,6 +1,6 @@
 import type { StepUpState, User } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
-import { users } from "../../db/schema/index.js";
+import { twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
@@ -25,6 +25,11 @@ export async function deleteMember({
   await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId, "update");
     requireStepUp(stepUp, deps.clock.now());
+    // S8: the 2FA goes with the row; the event says so, as a removal's would.
+    const [factor] = await tx
+      .select({ method: twoFactors.method })
+      .from(twoFactors)
+      .where(eq(twoFactors.userId, row.id));
     await tx.delete(users).where(eq(users.id, row.id));
     await recordAuditEvent(tx, deps, {
       accountId: row.accountId,
@@ -32,6 +37,7 @@ export async function deleteMember({
       actor: partyOf(actor),
       subject: partyOf(row),
       meta,
+      detail: { twoFactorMethod: factor?.method ?? null },
     });
   });
 }
