@@ -77,18 +77,14 @@ describe("Team page", () => {
 
   it("a member still invited (pending) offers no Disable or Enable, as the domain's canChangeMemberStatus says; a disabled one offers Enable", async () => {
     const team = client();
-    const invited: MemberView = {
-      ...members[1],
-      id: "mem_bo",
-      email: "bo@example.com",
-      status: "pending",
-    } as MemberView;
-    const disabled: MemberView = {
-      ...members[1],
-      id: "mem_cy",
-      email: "cy@example.com",
-      status: "disabled",
-    } as MemberView;
+    const another = (email: string, status: MemberView["status"]): MemberView => ({
+      ...(members[1] as MemberView),
+      id: `mem_${email}`,
+      email,
+      status,
+    });
+    const invited = another("bo@example.com", "pending");
+    const disabled = another("cy@example.com", "disabled");
     team.list = vi.fn(async () => [...members, invited, disabled]);
     render(() => <TeamPage actor={admin} client={team} />);
     const pending = await rowOf("bo@example.com");
