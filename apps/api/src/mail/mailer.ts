@@ -18,10 +18,24 @@ export interface Mailer {
 
 const FROM = "cloud2fa <no-reply@cloud2fa.local>";
 
-export function createSmtpMailer(smtpUrl: string): Mailer {
+/**
+ * How long a send may wait on the mail server. nodemailer's own defaults (two minutes to connect,
+ * ten of silence) would keep a request that mails a code open that long while the server stalls.
+ */
+export interface SmtpTimeouts {
+  socketTimeoutInMs: number;
+}
+const DEFAULT_TIMEOUTS: SmtpTimeouts = { socketTimeoutInMs: 30_000 };
+
+export function createSmtpMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAULT_TIMEOUTS): Mailer {
   // A pool of connections: a notice per wrong sign-in code must not open a connection each.
   const url = new URL(smtpUrl);
   url.searchParams.set("pool", "true");
+  const waitInMs = String(timeouts.socketTimeoutInMs);
+  const connectInMs = String(Math.min(10_000, timeouts.socketTimeoutInMs));
+  url.searchParams.set("connectionTimeout", connectInMs);
+  url.searchParams.set("greetingTimeout", connectInMs);
+  url.searchParams.set("socketTimeout", waitInMs);
   const transport = nodemailer.createTransport(url.toString());
   return {
     async send(message) {
