@@ -117,7 +117,7 @@ describe("S3 a successful password does not count, even when the sign-in code ma
   });
 });
 
-describe("R11, S3 the password asked again to start a 2FA setup shares the sign-in's budget", () => {
+describe("R11, S3 the password asked again to start a 2FA setup is throttled, and its failures count at sign-in", () => {
   const setup = (cookie: string, password: string, address = "192.0.2.44") =>
     call(context, "POST", "/api/me/two-factor/setup", {
       cookie,
@@ -150,12 +150,32 @@ describe("R11, S3 the password asked again to start a 2FA setup shares the sign-
     expect((await setup(root.cookie, PASSWORD)).status).toBe(200);
   });
 
+  it("S3 a stranger's wrong sign-ins do not stop the signed-in owner from enrolling (setup has its own key)", async () => {
+    const root = await createRoot(context);
+    for (let index = 0; index < 10; index++) {
+      const wrong = await call(context, "POST", "/api/auth/root/login", {
+        body: { email: root.email, password: `stranger guess ${index}` },
+        headers: from("203.0.113.99"),
+      });
+      expect(wrong.status).toBe(401);
+    }
+    const signIn = await call(context, "POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+      headers: from("203.0.113.99"),
+    });
+    expect(signIn.status).toBe(429);
+    const enrolling = await setup(root.cookie, PASSWORD);
+    expect(enrolling.status).toBe(200);
+    expect(enrolling.body.secret).toEqual(expect.any(String));
+  });
+
   it("S3 a member's wrong passwords at setup count on the member's sign-in key and the client address", async () => {
     const root = await createRoot(context);
     const member = await createMember(context, root);
     expect((await setup(member.cookie, "not it")).status).toBe(401);
     expect(await counts()).toMatchObject({
       [`account:member:${root.accountId}:${member.email}`]: 1,
+      [`reauth:${member.id}`]: 1,
       "address:192.0.2.44": 1,
     });
   });
@@ -164,5 +184,6 @@ describe("R11, S3 the password asked again to start a 2FA setup shares the sign-
     const root = await createRoot(context);
     for (let index = 0; index < 12; index++) expect((await setup(root.cookie, PASSWORD)).status).toBe(200);
     expect((await counts())[`account:root:${root.email}`] ?? 0).toBe(0);
+    expect((await counts())[`reauth:${root.id}`] ?? 0).toBe(0);
   });
 });

@@ -51,7 +51,7 @@ const setup = createRoute({
   tags,
   security,
   summary:
-    "Start a 2FA setup (R1, R3, R6, R7; R11: password again, counted on the sign-in's password budget, S3). Replaces a pending setup.",
+    "Start a 2FA setup (R1, R3, R6, R7; R11: password again, throttled per user and address and counted at sign-in when wrong, S3). Replaces a pending setup.",
   middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
   responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },

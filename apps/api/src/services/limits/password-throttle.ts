@@ -104,6 +104,20 @@ export async function refusePasswordAttempt(
   throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds });
 }
 
+/**
+ * The keys of a password asked again after sign-in (R11): the user's own re-check key, not the
+ * sign-in's, so a stranger's wrong sign-ins cannot stop a signed-in user from enrolling; and the
+ * client address. A wrong one is also charged to the sign-in key (`chargeSignInAccount`).
+ */
+export function reauthThrottleOf(userId: string, clientAddress: string | null): PasswordThrottle {
+  return { accountKey: `reauth:${userId}`, addressKey: clientAddress ? `address:${clientAddress}` : null };
+}
+
+/** A wrong password asked again counts at sign-in too: a stolen session's guesses lock the sign-in. */
+export async function chargeSignInAccount(q: Queryable, signIn: PasswordThrottle, now: Date): Promise<void> {
+  await queryRows(q, chargeThrottleStatement(signIn.accountKey, accountLimit, now));
+}
+
 /** A password asked again after sign-in (R11) reserves its attempt alone: 429 while either key is full. */
 export async function reservePasswordAttempt(
   q: Queryable,

@@ -20,7 +20,9 @@ import { emailCodeMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta, ServiceCall } from "../context.js";
 import {
+  chargeSignInAccount,
   passwordThrottleOf,
+  reauthThrottleOf,
   recordPasswordFailure,
   refundPasswordAttemptStatement,
   reservePasswordAttempt,
@@ -39,9 +41,10 @@ export function maskEmail(email: string): string {
 }
 
 /**
- * R11 asks for the password again; S3 counts the guesses on the sign-in's own budget (account and
- * client address), so a stolen session cannot try passwords here without limit. A right one is given
- * back; a wrong one is counted on the address too and recorded (S8).
+ * R11 asks for the password again; S3 throttles the guesses on the user's own re-check key and the
+ * client address, so a stolen session cannot try passwords here without limit, and a stranger's
+ * wrong sign-ins cannot keep the signed-in owner from enrolling. A right one is given back; a wrong
+ * one is counted on the address and on the sign-in's key too, and recorded (S8).
  */
 async function checkPasswordAgain(
   deps: ServiceCall<unknown>["deps"],
@@ -50,17 +53,19 @@ async function checkPasswordAgain(
   meta: RequestMeta,
 ): Promise<void> {
   const now = deps.clock.now();
-  const throttle = passwordThrottleOf(
-    { ...loaded.user, emailNormalized: loaded.row.emailNormalized },
-    meta.clientAddress,
-  );
+  const throttle = reauthThrottleOf(loaded.row.id, meta.clientAddress);
   await reservePasswordAttempt(deps.db, throttle, now);
   if (await verifyPassword(loaded.row.passwordHash, input.password)) {
     await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
     return;
   }
+  const signIn = passwordThrottleOf(
+    { ...loaded.user, emailNormalized: loaded.row.emailNormalized },
+    meta.clientAddress,
+  );
   await deps.db.transaction(async (tx) => {
     await recordPasswordFailure(tx, throttle, now);
+    await chargeSignInAccount(tx, signIn, now);
     await recordAuditEvent(tx, deps, {
       accountId: loaded.row.accountId,
       type: "two_factor.setup_password_rejected",
