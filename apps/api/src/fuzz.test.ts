@@ -30,26 +30,83 @@ interface Operation {
 }
 
 /**
- * A refusal that is itself a counted event (S3, S8) may change these tables, and only these; of a
- * factor, a wrong code may change only its streak and lock (hard cap), nothing else of the row.
+ * A refusal that is itself a counted event (S3, S8) may change these counters, append audit events of
+ * these types, and (a wrong code) count one failure on one factor (hard cap); nothing else.
  */
-const countedRefusals: Record<string, string[]> = {
-  INVALID_CREDENTIALS: ["password_throttles", "audit_events"],
-  INVALID_CODE: ["code_attempt_budgets", "sign_in_challenges", "audit_events"],
-  TOO_MANY_ATTEMPTS: ["password_throttles", "code_attempt_budgets", "sign_in_challenges", "audit_events"],
-  TWO_FACTOR_LOCKED: ["code_attempt_budgets", "sign_in_challenges", "audit_events"],
+interface CountedRefusal {
+  counters: string[];
+  auditTypes: string[];
+  chargesFactor: boolean;
+}
+const codeAuditTypes = ["two_factor.code_rejected", "two_factor.locked", "two_factor.factor_locked"];
+const codeCounters = ["code_attempt_budgets", "sign_in_challenges"];
+const countedRefusals: Record<string, CountedRefusal> = {
+  INVALID_CREDENTIALS: {
+    counters: ["password_throttles"],
+    auditTypes: ["two_factor.setup_password_rejected"],
+    chargesFactor: false,
+  },
+  INVALID_CODE: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true },
+  TOO_MANY_ATTEMPTS: {
+    counters: ["password_throttles", ...codeCounters],
+    auditTypes: codeAuditTypes,
+    chargesFactor: true,
+  },
+  TWO_FACTOR_LOCKED: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true },
 };
-const streakColumns = ["failedCodeStreak", "lockedAt"];
-const codeRefusals = ["INVALID_CODE", "TOO_MANY_ATTEMPTS", "TWO_FACTOR_LOCKED"];
+const nothingCounted: CountedRefusal = { counters: [], auditTypes: [], chargesFactor: false };
 
-/** The factors as a refusal of `code` must leave them: without the streak columns a wrong code counts on. */
-function factorsKeptBy(code: string, rows: string[] | undefined): string[] | undefined {
-  if (!codeRefusals.includes(code)) return rows;
-  return rows?.map((row) => {
-    const factor = JSON.parse(row) as Record<string, unknown>;
-    for (const column of streakColumns) delete factor[column];
-    return JSON.stringify(factor);
-  });
+/** The audit trail is append-only, and a refusal appends only the events it counts. */
+function expectAuditAppended(allowed: string[], before: string[], after: string[], label: string) {
+  const added = after.filter((row) => !before.includes(row));
+  expect(after.length - added.length, `${label}: audit rows kept`).toBe(before.length);
+  const types = added.map((row) => (JSON.parse(row) as { type: string }).type);
+  expect(
+    types.filter((type) => !allowed.includes(type)),
+    `${label}: audit rows added`,
+  ).toEqual([]);
+}
+
+/** Hard cap: a wrong code adds one to one factor's streak and may lock it; nothing else of any factor. */
+function expectFactorCharged(before: string[], after: string[], label: string) {
+  type Factor = { userId: string; failedCodeStreak: number; lockedAt: string | null };
+  const byUser = (rows: string[]) =>
+    new Map(rows.map((row) => [(JSON.parse(row) as Factor).userId, JSON.parse(row) as Factor]));
+  const was = byUser(before);
+  const is = byUser(after);
+  expect([...is.keys()].sort(), `${label}: factors`).toEqual([...was.keys()].sort());
+  const changed = [...is].filter(
+    ([userId, factor]) => JSON.stringify(factor) !== JSON.stringify(was.get(userId)),
+  );
+  expect(changed.length, `${label}: factors charged`).toBeLessThanOrEqual(1);
+  for (const [userId, { failedCodeStreak, lockedAt, ...rest }] of changed) {
+    const {
+      failedCodeStreak: streakBefore,
+      lockedAt: lockedBefore,
+      ...restBefore
+    } = was.get(userId) as Factor;
+    expect(rest, `${label}: factor`).toEqual(restBefore);
+    expect(failedCodeStreak, `${label}: streak`).toBe(streakBefore + 1);
+    expect(lockedAt === lockedBefore || (lockedBefore === null && lockedAt !== null), `${label}: lock`).toBe(
+      true,
+    );
+  }
+}
+
+function expectOnlyCounted(
+  refusal: CountedRefusal,
+  before: Record<string, string[]>,
+  after: Record<string, string[]>,
+  label: string,
+) {
+  for (const [table, rowsBefore] of Object.entries(before)) {
+    const rowsAfter = after[table] ?? [];
+    if (refusal.counters.includes(table)) continue;
+    if (table === "audit_events") expectAuditAppended(refusal.auditTypes, rowsBefore, rowsAfter, label);
+    else if (table === "two_factors" && refusal.chargesFactor)
+      expectFactorCharged(rowsBefore, rowsAfter, label);
+    else expect(rowsAfter, `${label}: ${table}`).toEqual(rowsBefore);
+  }
 }
 
 async function snapshot(): Promise<Record<string, string[]>> {
@@ -431,16 +488,7 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
       expect(response.body, label).toEqual({
         error: { code: expect.any(String), message: expect.any(String) },
       });
-      const mayChange = countedRefusals[response.body.error.code] ?? [];
-      for (const table of Object.keys(before)) {
-        if (mayChange.includes(table)) continue;
-        const code = response.body.error.code;
-        if (table === "two_factors") {
-          expect(factorsKeptBy(code, after[table]), `${label}: ${table}`).toEqual(
-            factorsKeptBy(code, before[table]),
-          );
-        } else expect(after[table], `${label}: ${table}`).toEqual(before[table]);
-      }
+      expectOnlyCounted(countedRefusals[response.body.error.code] ?? nothingCounted, before, after, label);
     }),
     { numRuns: RUNS_PER_CALLER, endOnFailure: true },
   );
