@@ -7,6 +7,7 @@ const postgresOnly = [
   "src/multi-instance.test.ts",
   "src/many-instances.test.ts",
   "src/faults.test.ts",
+  "src/shutdown.test.ts",
   "src/concurrent-writes.test.ts",
 ];
 

@@ -6,8 +6,10 @@ import type { Deps } from "./deps.js";
 import { readEnv } from "./env.js";
 import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
-import { createDevMailer, createSmtpMailer } from "./mail/mailer.js";
+import { createDevMailer, createSmtpMailer, trackSends } from "./mail/mailer.js";
 import { mountWebApps } from "./web.js";
+
+const SHUTDOWN_GRACE_IN_MS = 10_000;
 
 async function main(): Promise<void> {
   const logger = createConsoleLogger();
@@ -19,12 +21,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  const mailer = trackSends(
+    env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger),
+  );
   const deps: Deps = {
     db: database.db,
     // The only real clock and randomness of the product; tests inject their own.
     clock: { now: () => new Date() },
     random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
-    mailer: env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger),
+    mailer,
     logger,
     keys: loadKeyRing(env, logger),
     settings: {
@@ -42,9 +47,17 @@ async function main(): Promise<void> {
     );
     if (!env.SMTP_URL) logger.info(`mail is printed here and kept in ${env.DATA_DIR}/mailbox.log`);
   });
+  // Stop taking requests, let those in flight answer (at most SHUTDOWN_GRACE_IN_MS), let the mail
+  // they started go out (R11: an answered change keeps its notice; each send has its deadline),
+  // then close the database.
   const stop = () => {
-    server.close();
-    void database.close().finally(() => process.exit(0));
+    const answered = new Promise<void>((resolve) => server.close(() => resolve()));
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_IN_MS).unref());
+    void Promise.race([answered, grace])
+      .then(() => mailer.sent())
+      .then(() => mailer.close?.())
+      .finally(() => database.close())
+      .finally(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

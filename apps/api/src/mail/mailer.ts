@@ -19,29 +19,70 @@ export interface Mailer {
 const FROM = "cloud2fa <no-reply@cloud2fa.local>";
 
 /**
- * How long a send may wait on the mail server. nodemailer's own defaults (two minutes to connect,
- * ten of silence) would keep a request that mails a code open that long while the server stalls.
+ * How long one send may take, queue included. nodemailer's own limits (two minutes to connect, ten
+ * of silence, none in its pool's queue) would keep a request that mails a code open that long while
+ * the server stalls, and a shutdown waiting for its notices too.
  */
-export interface SmtpTimeouts {
-  socketTimeoutInMs: number;
+export interface SmtpLimits {
+  deadlineInMs: number;
 }
-const DEFAULT_TIMEOUTS: SmtpTimeouts = { socketTimeoutInMs: 30_000 };
+const DEFAULT_LIMITS: SmtpLimits = { deadlineInMs: 30_000 };
 
-export function createSmtpMailer(smtpUrl: string, timeouts: SmtpTimeouts = DEFAULT_TIMEOUTS): Mailer {
+export function createSmtpMailer(smtpUrl: string, limits: SmtpLimits = DEFAULT_LIMITS): Mailer {
   // A pool of connections: a notice per wrong sign-in code must not open a connection each.
   const url = new URL(smtpUrl);
   url.searchParams.set("pool", "true");
-  const waitInMs = String(timeouts.socketTimeoutInMs);
-  const connectInMs = String(Math.min(10_000, timeouts.socketTimeoutInMs));
-  url.searchParams.set("connectionTimeout", connectInMs);
-  url.searchParams.set("greetingTimeout", connectInMs);
-  url.searchParams.set("socketTimeout", waitInMs);
+  // The connection's own timeouts, unless SMTP_URL sets them (a slow relay, say).
+  const connectInMs = Math.min(10_000, limits.deadlineInMs);
+  const timeouts = {
+    connectionTimeout: connectInMs,
+    greetingTimeout: connectInMs,
+    socketTimeout: limits.deadlineInMs,
+  };
+  for (const [name, value] of Object.entries(timeouts)) {
+    if (!url.searchParams.has(name)) url.searchParams.set(name, String(value));
+  }
   const transport = nodemailer.createTransport(url.toString());
   return {
     async send(message) {
-      await transport.sendMail({ from: FROM, ...message });
+      // A send still queued or stalled at the deadline is given up on here (nodemailer cannot
+      // withdraw it; it may still go out). sendMail logs the failure.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`mail not delivered within ${limits.deadlineInMs} ms`)),
+          limits.deadlineInMs,
+        );
+      });
+      try {
+        await Promise.race([transport.sendMail({ from: FROM, ...message }), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close: () => transport.close(),
+  };
+}
+
+/**
+ * The mailer, counting its sends in flight: `sent()` resolves once every send handed to it so far
+ * has ended (delivered, refused or past its deadline). Notices go out after the answer (R11); a
+ * stopping process waits here before it exits, and tests read the mailbox as of an answer.
+ */
+export function trackSends(mailer: Mailer): Mailer & { sent(): Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
+  return {
+    send(message) {
+      const sending = mailer.send(message);
+      inFlight.add(sending);
+      const forget = () => inFlight.delete(sending);
+      sending.then(forget, forget);
+      return sending;
+    },
+    close: () => mailer.close?.(),
+    async sent() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   };
 }
 

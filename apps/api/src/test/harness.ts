@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createApp } from "../app.js";
 import type { Database } from "../db/connect.js";
 import type { Clock, Deps, Logger, Random } from "../deps.js";
-import { createSmtpMailer, type Mailer } from "../mail/mailer.js";
+import { createSmtpMailer, trackSends } from "../mail/mailer.js";
 import { createTestDatabase, truncateAll } from "./database.js";
 import { type SmtpServer, startSmtpServer } from "./smtp.js";
 
@@ -63,25 +63,6 @@ export interface TestContext {
   mailSent: () => Promise<void>;
 }
 
-/** The SMTP mailer, counting the sends in flight: notices go out after the answer (R11), tests wait here. */
-function trackedMailer(smtpUrl: string): Pick<TestContext, "mailSent"> & Mailer {
-  const mailer = createSmtpMailer(smtpUrl);
-  const inFlight = new Set<Promise<void>>();
-  return {
-    send(message) {
-      const sending = mailer.send(message);
-      inFlight.add(sending);
-      const forget = () => inFlight.delete(sending);
-      sending.then(forget, forget);
-      return sending;
-    },
-    close: () => mailer.close?.(),
-    async mailSent() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
-}
-
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
 export function useTestApp(
   options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void } = {},
@@ -93,8 +74,8 @@ export function useTestApp(
     });
     context.smtp = await startSmtpServer();
     context.clock = createTestClock();
-    const mailer = trackedMailer(context.smtp.url);
-    context.mailSent = mailer.mailSent;
+    const mailer = trackSends(createSmtpMailer(context.smtp.url));
+    context.mailSent = mailer.sent;
     context.deps = {
       db: context.database.db,
       clock: context.clock,

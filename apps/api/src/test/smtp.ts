@@ -11,7 +11,7 @@ export interface ReceivedMail {
 export async function startSmtpServer() {
   const received: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
-  // While held, every message waits before DATA is answered: a stalled mail server.
+  // While held, no MAIL FROM is answered: a stalled mail server, which has none of the message yet.
   let held: Promise<void> | null = null;
   const server = new SMTPServer({
     authOptional: true,
@@ -19,10 +19,13 @@ export async function startSmtpServer() {
     closeTimeout: 500,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      if (held) void held.then(() => callback());
+      else callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then(async (parsed: ParsedMail) => {
-          await held;
+        .then((parsed: ParsedMail) => {
           const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
           received.push({ to: to ?? "", subject: parsed.subject ?? "", text: parsed.text ?? "" });
           for (const wake of waiters.splice(0)) wake();
