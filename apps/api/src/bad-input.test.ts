@@ -464,6 +464,30 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     expect(documented.sort()).toEqual(Object.keys(endpoints).sort());
   });
 
+  it("S7 the OpenAPI document says which text every free-text field refuses", async () => {
+    const document = await call(context, "GET", "/api/openapi.json");
+    const paths = document.body.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    const propertyOf = (path: string, method: string, name: string) => {
+      const body = paths[path]?.[method]?.requestBody as
+        | { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> }
+        | undefined;
+      return body?.content["application/json"]?.schema.properties[name];
+    };
+    const freeText = [
+      ["/auth/root/signup", "post", "password"],
+      ["/auth/root/login", "post", "password"],
+      ["/me/two-factor/setup", "post", "password"],
+      ["/team/members", "post", "remark"],
+      ["/team/members/{id}", "patch", "remark"],
+      ["/team/members/{id}/two-factor", "delete", "reason"],
+    ] as const;
+    for (const [path, method, name] of freeText) {
+      expect(propertyOf(path, method, name)?.description, `${method} ${path} ${name}`).toMatch(
+        /without NUL characters \(U\+0000\) or lone UTF-16 surrogates/,
+      );
+    }
+  });
+
   it.each(Object.keys(endpoints))("S7 %s", async (name) => {
     const endpoint = endpoints[name] as Endpoint;
     const scene = await makeScene();

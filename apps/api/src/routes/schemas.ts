@@ -18,8 +18,11 @@ const storableText = z.refine<string>(
   (value: string) => !value.includes("\u0000") && !LONE_SURROGATE.test(value),
   "expected text without NUL characters (U+0000) or lone UTF-16 surrogates",
 );
-/** Every free-text field is one of these (S7). */
-export const FreeText = z.string().check(storableText);
+/** Every free-text field is one of these (S7); the OpenAPI document says what it refuses. */
+export const FreeText = z
+  .string()
+  .check(storableText)
+  .openapi({ description: "Text without NUL characters (U+0000) or lone UTF-16 surrogates (S7)." });
 
 export const Email = z
   .email()
