@@ -224,3 +224,61 @@ describe("S2: a code is used up only by the request that signs in (PostgreSQL)",
     expect(wins.totp + wins.recovery).toBe(ROUNDS);
   }, 180_000);
 });
+
+describe("S5: a member disabled while signing in keeps no way in (PostgreSQL)", () => {
+  /** Holds the member's live sessions locked: a disabling then waits at its last step, still uncommitted. */
+  const holdSessions = (memberId: string) =>
+    holdLocks(sql`select 1 from sessions where user_id = ${memberId} and revoked_at is null for update`);
+
+  async function liveSessions(memberId: string) {
+    const [row] = await queryRows<{ live: number }>(
+      context.deps.db,
+      sql`select count(*)::int as "live" from sessions where user_id = ${memberId} and revoked_at is null`,
+    );
+    return row?.live;
+  }
+
+  it("S5: a sign-in whose password check ends while a disabling is in flight waits for it, then opens nothing", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    const release = await holdSessions(member.id);
+    const disabling = call(context, "PATCH", `/api/team/members/${member.id}`, {
+      cookie: root.cookie,
+      body: { status: "disabled" },
+    });
+    await untilBlocked(1);
+    // The candidate is read as committed (active); the session insert then waits for the member's row.
+    const signIn = call(context, "POST", "/api/auth/member/login", {
+      body: { accountId: root.accountId, email: member.email, password: PASSWORD },
+    });
+    await Promise.race([signIn, untilBlocked(2)]);
+    await release();
+    expect((await disabling).status).toBe(200);
+    expect(answer(await signIn)).toBe("409 ACCOUNT_NOT_ACTIVE");
+    expect(await liveSessions(member.id)).toBe(0);
+  });
+
+  it("S5: a code verification settling while a disabling is in flight: no session outlives the disabling", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    const secret = await enableTotp(context, member.cookie);
+    const login = await call(context, "POST", "/api/auth/member/login", {
+      body: { accountId: root.accountId, email: member.email, password: PASSWORD },
+    });
+    expect(login.body.status).toBe("two_factor_required");
+    context.clock.advance(30);
+    const release = await holdSessions(member.id);
+    const disabling = call(context, "PATCH", `/api/team/members/${member.id}`, {
+      cookie: root.cookie,
+      body: { status: "disabled" },
+    });
+    await untilBlocked(1);
+    // The disabling has revoked the challenge, uncommitted: the code's charge waits for it.
+    const verified = verifyCode(context, login.body.challengeId, totpNow(context, secret));
+    await Promise.race([verified, untilBlocked(2)]);
+    await release();
+    expect((await disabling).status).toBe(200);
+    expect(answer(await verified)).toBe("410 CHALLENGE_EXPIRED");
+    expect(await liveSessions(member.id)).toBe(0);
+  });
+});

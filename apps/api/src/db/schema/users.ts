@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp({ withTimezone: true, mode: "date" }).notNull();
 
@@ -28,6 +28,11 @@ export const users = pgTable(
     roles: text().array().notNull().default(sql`'{}'::text[]`),
     isSso: boolean().notNull().default(false),
     remark: text().notNull().default(""),
+    /**
+     * S5, R2: raised by every change that ends the user's access (2FA enabled or removed, disabled):
+     * a sign-in whose password check began before such a change opens nothing on the old state.
+     */
+    accessVersion: integer().notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [

@@ -3,6 +3,7 @@ import {
   CHALLENGE_TTL_IN_SECONDS,
   canSignIn,
   EMAIL_CODE_TTL_IN_SECONDS,
+  type ErrorCode,
   mayRecoverLockedFactor,
   memberEnrolment,
   SESSION_TOKEN_BYTES,
@@ -11,8 +12,7 @@ import {
 import { type SQL, sql } from "drizzle-orm";
 import { burnPasswordCheck, verifyPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
-import { asDate, queryRows } from "../../db/connect.js";
-import { signInChallenges } from "../../db/schema/index.js";
+import { asDate, type Queryable, queryRows, type Tx } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import type { ServiceCall } from "../context.js";
@@ -47,11 +47,24 @@ interface Candidate {
   status: UserRow["status"];
   roles: string[];
   isSso: boolean;
+  accessVersion: number;
   factorMethod: TwoFactorMethod | null;
   isFactorLocked: boolean;
   requireMemberTwoFactor: boolean | null;
   memberTwoFactorDeadline: string | null;
 }
+
+type KnownCandidate = Candidate & { id: string };
+
+const candidateColumns = sql`u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
+      u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
+      u.access_version as "accessVersion",
+      factor.method as "factorMethod", factor.locked_at is not null as "isFactorLocked",
+      team.require_member_two_factor as "requireMemberTwoFactor",
+      team.member_two_factor_deadline as "memberTwoFactorDeadline"`;
+
+const candidateJoins = sql`left join two_factors factor on factor.user_id = u.id
+    left join accounts team on team.id = u.account_id`;
 
 /** Round trip 1, one statement: reserve the password attempt (S3) and find the user with its factor. */
 function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, now: Date): SQL {
@@ -62,21 +75,163 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
       : sql`u.kind = 'member' and u.account_id = ${input.accountId} and u.email_normalized = ${emailNormalized}`;
   return sql`
     with reserved as (${reservePasswordAttemptStatement(throttle, now)})
-    select exists (select 1 from reserved) as "isReserved",
-      u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
-      u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
-      factor.method as "factorMethod", factor.locked_at is not null as "isFactorLocked",
-      team.require_member_two_factor as "requireMemberTwoFactor",
-      team.member_two_factor_deadline as "memberTwoFactorDeadline"
+    select exists (select 1 from reserved) as "isReserved", ${candidateColumns}
     from (select 1) as one
     left join users u on ${match}
-    left join two_factors factor on factor.user_id = u.id
-    left join accounts team on team.id = u.account_id`;
+    ${candidateJoins}`;
+}
+
+/** What a right password opens for the user as read: R2, canSignIn, the hard cap, Require 2FA. */
+type Opening =
+  | { kind: "refused"; reason: ErrorCode }
+  | { kind: "session"; isEnrolmentRequired: boolean }
+  | { kind: "challenge"; method: TwoFactorMethod; isLocked: boolean };
+
+function openingOf(candidate: KnownCandidate, now: Date): Opening {
+  const user = toDomainUser({
+    ...candidate,
+    emailNormalized: normalizeEmail(candidate.email),
+    emailVerifiedAt: asDate(candidate.emailVerifiedAt),
+    remark: "",
+    createdAt: now,
+  });
+  const allowed = canSignIn(user);
+  if (!allowed.ok) return { kind: "refused", reason: allowed.reason };
+  const method = candidate.factorMethod; // R2: an enabled factor means a challenge.
+  if (method === null) {
+    const policy = {
+      required: candidate.requireMemberTwoFactor === true,
+      deadline: asDate(candidate.memberTwoFactorDeadline),
+    };
+    // Require 2FA for members: the session opens, restricted to the setup (the guard reads the policy live).
+    const enrolment = memberEnrolment({ policy, user, hasTwoFactor: false }, now);
+    return { kind: "session", isEnrolmentRequired: enrolment.state === "required_now" };
+  }
+  // Hard cap: a locked factor checks no code, so none is mailed. A member hears it now; a root user
+  // gets the challenge for a recovery code, told that it is locked.
+  if (candidate.isFactorLocked && !mayRecoverLockedFactor(user.kind)) {
+    return { kind: "refused", reason: "TWO_FACTOR_LOCKED" };
+  }
+  return { kind: "challenge", method, isLocked: candidate.isFactorLocked };
+}
+
+/**
+ * S5, R2: the CTE `unchanged`, the user's row as the candidate read it, share-locked. A change to the
+ * user's access (revokeUserAccess raises the version; a deletion removes the row) that commits
+ * first makes it empty; one in progress is waited for, then found; one that comes later waits for
+ * this statement and then revokes what it created.
+ */
+function unchangedUserCte(candidate: KnownCandidate): SQL {
+  return sql`unchanged as (
+      select id from users where id = ${candidate.id} and access_version = ${candidate.accessVersion} for share)`;
+}
+
+/** S3: a right password's reservation is given back in the statement that opens the session or challenge. */
+const refundCte = (refund: SQL | null) => (refund ? sql`refund as (${refund}),` : sql``);
+
+interface Opened {
+  result: LogInResult;
+  /** An emailed code, mailed once its transaction has committed. */
+  code?: string;
+}
+
+/** Inserts what `opening` opens, if the user is unchanged; null if it changed since the candidate was read. */
+async function openFor(
+  deps: ServiceCall<LogInInput>["deps"],
+  candidate: KnownCandidate,
+  opening: Exclude<Opening, { kind: "refused" }>,
+  input: { now: Date; refund: SQL | null; tx?: Tx },
+): Promise<Opened | null> {
+  const { now, refund } = input;
+  const q: Queryable = input.tx ?? deps.db;
+  const userId = candidate.id;
+  const at = sql`${now.toISOString()}::timestamptz`;
+  if (opening.kind === "session") {
+    const sessionId = createId(deps.random, "ses");
+    const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+    const created = await queryRows(
+      q,
+      sql`
+      with ${refundCte(refund)} ${unchangedUserCte(candidate)}
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+      select ${sessionId}, ${tokenHash}, id, ${at}, ${at} from unchanged
+      returning id`,
+    );
+    if (created.length === 0) return null;
+    return {
+      result: opening.isEnrolmentRequired
+        ? { status: "authenticated", token, userId, enrolmentRequired: true }
+        : { status: "authenticated", token, userId },
+    };
+  }
+  const { method, isLocked } = opening;
+  const challengeId = createId(deps.random, "chl");
+  const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);
+  const insertChallenge = (withRefund: SQL | null) => sql`
+      with ${refundCte(withRefund)} ${unchangedUserCte(candidate)}
+      insert into sign_in_challenges (id, user_id, method, expires_at, attempt_count, created_at)
+      select ${challengeId}, id, ${method}, ${expiresAt.toISOString()}::timestamptz, 0, ${at} from unchanged
+      returning id`;
+  if (method === "totp" || isLocked) {
+    if ((await queryRows(q, insertChallenge(refund))).length === 0) return null;
+    return {
+      result: isLocked
+        ? { status: "two_factor_required", challengeId, method, isLocked: true }
+        : { status: "two_factor_required", challengeId, method },
+    };
+  }
+  // S3: the refund commits on its own, so a mail budget that refuses the code does not undo it.
+  if (refund) await queryRows(q, refund);
+  const issue = async (tx: Tx) => {
+    if ((await queryRows(tx, insertChallenge(null))).length === 0) return null;
+    return issueEmailCode(tx, deps, {
+      send: "first",
+      userId,
+      purpose: "sign_in",
+      bindingId: challengeId,
+      now,
+      expiresAt,
+    });
+  };
+  const code = input.tx ? await issue(input.tx) : await deps.db.transaction(issue);
+  if (code === null) return null;
+  return { result: { status: "two_factor_required", challengeId, method }, code };
+}
+
+/**
+ * S5, R2, S7: the user's access changed while its password was checked (2FA enabled or removed,
+ * disabled, deleted). Decide again on the user's current row, share-locked until the session or
+ * challenge is in: nothing that ends access can commit in between. A password changed meanwhile
+ * is not the one just checked.
+ */
+async function reopen(
+  deps: ServiceCall<LogInInput>["deps"],
+  checked: KnownCandidate,
+  now: Date,
+): Promise<Opened> {
+  return deps.db.transaction(async (tx) => {
+    await queryRows(tx, sql`select id from users where id = ${checked.id} for share`);
+    const [current] = await queryRows<Candidate>(
+      tx,
+      sql`select true as "isReserved", ${candidateColumns} from users u ${candidateJoins} where u.id = ${checked.id}`,
+    );
+    if (!current?.id || current.passwordHash !== checked.passwordHash)
+      throw new AppError("INVALID_CREDENTIALS");
+    const known = { ...current, id: current.id };
+    const opening = openingOf(known, now);
+    if (opening.kind === "refused") throw new AppError(opening.reason);
+    const opened = await openFor(deps, known, opening, { now, refund: null, tx });
+    // The row is share-locked by this transaction: its version cannot have moved since it was read.
+    if (!opened) throw new AppError("DATABASE_UNAVAILABLE");
+    return opened;
+  });
 }
 
 /**
  * S6: an unknown email and a wrong password answer alike, after the same argon2 work.
  * R2: with 2FA enabled the password only opens a challenge, never a session.
+ * S5: what the password opens is inserted only if the user's access has not changed since it was
+ * read; else it is decided again on the current row (`reopen`).
  * Two round trips besides the password hash (an emailed code takes more: the refund, then the code
  * with its mail budget in one transaction).
  */
@@ -93,79 +248,23 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
     await recordPasswordFailure(deps.db, throttle, now);
     throw new AppError("INVALID_CREDENTIALS");
   }
-  const userId = candidate.id;
-  const user = toDomainUser({
-    ...candidate,
-    id: userId,
-    emailNormalized,
-    emailVerifiedAt: asDate(candidate.emailVerifiedAt),
-    remark: "",
-    createdAt: now,
-  });
+  const known = { ...candidate, id: candidate.id };
   const refund = refundPasswordAttemptStatement(throttle);
-  const allowed = canSignIn(user);
-  if (!allowed.ok) {
+  const opening = openingOf(known, now);
+  if (opening.kind === "refused") {
     await queryRows(deps.db, refund);
-    throw new AppError(allowed.reason);
+    throw new AppError(opening.reason);
   }
-
-  const method = candidate.factorMethod; // R2: an enabled factor means a challenge.
-  if (method === null) {
-    const sessionId = createId(deps.random, "ses");
-    const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
-    await queryRows(
-      deps.db,
-      sql`
-      with refund as (${refund})
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-      values (${sessionId}, ${tokenHash}, ${userId}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`,
+  const opened = (await openFor(deps, known, opening, { now, refund })) ?? (await reopen(deps, known, now));
+  if (opened.code !== undefined) {
+    await sendMail(
+      deps,
+      emailCodeMessage(known.email, {
+        code: opened.code,
+        purpose: "sign_in",
+        ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS,
+      }),
     );
-    const policy = {
-      required: candidate.requireMemberTwoFactor === true,
-      deadline: asDate(candidate.memberTwoFactorDeadline),
-    };
-    // Require 2FA for members: the session opens, restricted to the setup (the guard reads the policy live).
-    const enrolment = memberEnrolment({ policy, user, hasTwoFactor: false }, now);
-    return enrolment.state === "required_now"
-      ? { status: "authenticated", token, userId, enrolmentRequired: true }
-      : { status: "authenticated", token, userId };
   }
-  // Hard cap: a locked factor checks no code, so none is mailed. A member hears it now; a root user
-  // gets the challenge for a recovery code, told that it is locked.
-  if (candidate.isFactorLocked && !mayRecoverLockedFactor(user.kind)) {
-    await queryRows(deps.db, refund);
-    throw new AppError("TWO_FACTOR_LOCKED");
-  }
-  const challengeId = createId(deps.random, "chl");
-  const expiresAt = addSeconds(now, CHALLENGE_TTL_IN_SECONDS);
-  if (method === "totp" || candidate.isFactorLocked) {
-    await queryRows(
-      deps.db,
-      sql`
-      with refund as (${refund})
-      insert into sign_in_challenges (id, user_id, method, expires_at, attempt_count, created_at)
-      values (${challengeId}, ${userId}, ${method}, ${expiresAt.toISOString()}::timestamptz, 0, ${now.toISOString()}::timestamptz)`,
-    );
-    return candidate.isFactorLocked
-      ? { status: "two_factor_required", challengeId, method, isLocked: true }
-      : { status: "two_factor_required", challengeId, method };
-  }
-  // S3: the refund commits on its own, so a mail budget that refuses the code does not undo it.
-  await queryRows(deps.db, refund);
-  const code = await deps.db.transaction(async (tx) => {
-    await tx.insert(signInChallenges).values({ id: challengeId, userId, method, expiresAt, createdAt: now });
-    return issueEmailCode(tx, deps, {
-      send: "first",
-      userId,
-      purpose: "sign_in",
-      bindingId: challengeId,
-      now,
-      expiresAt,
-    });
-  });
-  await sendMail(
-    deps,
-    emailCodeMessage(candidate.email, { code, purpose: "sign_in", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
-  );
-  return { status: "two_factor_required", challengeId, method };
+  return opened.result;
 }

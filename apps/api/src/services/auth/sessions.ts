@@ -102,11 +102,32 @@ export async function revokeSession(q: Queryable, sessionId: string, now: Date):
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-/** S5: revoke every session of a user (but `exceptSessionId`), and its pending sign-in challenges. */
+/**
+ * S5, R2: a sign-in whose password check began before this (in this transaction) opens nothing on
+ * what it read: it waits for the user's row, then decides again (log-in.ts). Locks the row.
+ */
+export async function raiseAccessVersion(q: Queryable, userId: string): Promise<void> {
+  await q
+    .update(users)
+    .set({ accessVersion: sql`${users.accessVersion} + 1` })
+    .where(eq(users.id, userId));
+}
+
+/**
+ * S5: revoke every session of a user (but `exceptSessionId`), and its pending sign-in challenges.
+ * First the user's access version goes up (`raiseAccessVersion`), then the challenges, then the
+ * sessions: a code verification that settles meanwhile either finds its challenge revoked or has
+ * created a session that the last statement, run after it, revokes.
+ */
 export async function revokeUserAccess(
   q: Queryable,
-  input: { userId: string; now: Date; exceptSessionId?: string; includeChallenges: boolean },
+  input: { userId: string; now: Date; exceptSessionId?: string },
 ): Promise<void> {
+  await raiseAccessVersion(q, input.userId);
+  await q
+    .update(signInChallenges)
+    .set({ consumedAt: input.now })
+    .where(and(eq(signInChallenges.userId, input.userId), isNull(signInChallenges.consumedAt)));
   const sessionFilter = and(eq(sessions.userId, input.userId), isNull(sessions.revokedAt));
   await q
     .update(sessions)
@@ -114,10 +135,4 @@ export async function revokeUserAccess(
     .where(
       input.exceptSessionId ? and(sessionFilter, ne(sessions.id, input.exceptSessionId)) : sessionFilter,
     );
-  if (input.includeChallenges) {
-    await q
-      .update(signInChallenges)
-      .set({ consumedAt: input.now })
-      .where(and(eq(signInChallenges.userId, input.userId), isNull(signInChallenges.consumedAt)));
-  }
 }

@@ -40,7 +40,7 @@ export async function removeMemberTwoFactor({
     if (!removed)
       throw new AppError("NOT_FOUND", { message: "This member has no two-factor authentication." });
     await tx.delete(twoFactorSetups).where(eq(twoFactorSetups.userId, row.id));
-    await revokeUserAccess(tx, { userId: row.id, now, includeChallenges: true });
+    await revokeUserAccess(tx, { userId: row.id, now });
     await recordAuditEvent(tx, deps, {
       accountId: row.accountId,
       type: "two_factor.removed",

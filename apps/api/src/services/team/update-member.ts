@@ -61,8 +61,7 @@ export async function updateMember({
       if (!decision.ok) throw new AppError(decision.reason);
       await tx.update(users).set({ status: input.status }).where(eq(users.id, row.id));
       // S5: a disabled member's sessions and pending sign-ins end now.
-      if (input.status === "disabled")
-        await revokeUserAccess(tx, { userId: row.id, now, includeChallenges: true });
+      if (input.status === "disabled") await revokeUserAccess(tx, { userId: row.id, now });
       await recordAuditEvent(tx, deps, {
         ...audit,
         type: "member.status_changed",

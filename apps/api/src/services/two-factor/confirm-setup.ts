@@ -69,7 +69,6 @@ export async function confirmSetup({
         userId: subject.id,
         now,
         exceptSessionId: input.sessionId,
-        includeChallenges: true,
       });
       // Step-up: the confirming code counts for this session.
       await tx.update(sessions).set({ steppedUpAt: now }).where(eq(sessions.id, input.sessionId));

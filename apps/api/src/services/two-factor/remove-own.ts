@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { twoFactors } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
+import { raiseAccessVersion } from "../auth/sessions.js";
 import type { ServiceCall } from "../context.js";
 import { loadUser } from "../users.js";
 import { attemptCode } from "./attempt-code.js";
@@ -33,6 +34,8 @@ export async function removeOwnTwoFactor({
     settle: async (tx, match) => {
       if (!(await consumeEnabledFactorMatch(tx, { userId: subject.id, match, now }))) return null;
       await tx.delete(twoFactors).where(eq(twoFactors.userId, subject.id));
+      // R2: a sign-in that read the factor before this opens no challenge for it.
+      await raiseAccessVersion(tx, subject.id);
       await recordAuditEvent(tx, deps, {
         accountId: subject.accountId,
         type: "two_factor.removed",
