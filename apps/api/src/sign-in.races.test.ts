@@ -55,6 +55,9 @@ const rootLogin = (email: string) => () =>
 const memberLogin = (accountId: string, email: string) => () =>
   call(context, "POST", "/api/auth/member/login", { body: { accountId, email, password: PASSWORD } });
 
+const setStatus = (rootCookie: string, memberId: string, status: "active" | "disabled") =>
+  call(context, "PATCH", `/api/team/members/${memberId}`, { cookie: rootCookie, body: { status } });
+
 async function accessOf(userId: string) {
   const [row] = await queryRows<{ sessions: number; challenges: number }>(
     context.deps.db,
@@ -118,20 +121,13 @@ describe("S5, R2: what a sign-in opens follows the user as it is when the passwo
     const root = await createRoot(context);
     const member = await createMember(context, root);
     const { answer, changed } = await signInDuring(memberLogin(root.accountId, member.email), () =>
-      call(context, "PATCH", `/api/team/members/${member.id}`, {
-        cookie: root.cookie,
-        body: { status: "disabled" },
-      }),
+      setStatus(root.cookie, member.id, "disabled"),
     );
     expect(changed.status).toBe(200);
     expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe("ACCOUNT_NOT_ACTIVE");
     expect(answer.cookie).toBeUndefined();
-    const enabled = await call(context, "PATCH", `/api/team/members/${member.id}`, {
-      cookie: root.cookie,
-      body: { status: "active" },
-    });
-    expect(enabled.status).toBe(200);
+    expect((await setStatus(root.cookie, member.id, "active")).status).toBe(200);
     expect(await accessOf(member.id)).toEqual({ sessions: 0, challenges: 0 });
   });
 
@@ -140,10 +136,7 @@ describe("S5, R2: what a sign-in opens follows the user as it is when the passwo
     const member = await createMember(context, root);
     await enableTotp(context, member.cookie);
     const { answer, changed } = await signInDuring(memberLogin(root.accountId, member.email), () =>
-      call(context, "PATCH", `/api/team/members/${member.id}`, {
-        cookie: root.cookie,
-        body: { status: "disabled" },
-      }),
+      setStatus(root.cookie, member.id, "disabled"),
     );
     expect(changed.status).toBe(200);
     expect(answer.body.error?.code).toBe("ACCOUNT_NOT_ACTIVE");
