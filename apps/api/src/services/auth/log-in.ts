@@ -37,7 +37,6 @@ export type LogInResult =
   | { status: "two_factor_required"; challengeId: string; method: TwoFactorMethod; isLocked?: true };
 
 interface Candidate {
-  isReserved: boolean;
   id: string | null;
   accountId: string;
   kind: "root" | "member";
@@ -210,10 +209,12 @@ async function reopen(
   now: Date,
 ): Promise<Opened> {
   return deps.db.transaction(async (tx) => {
+    // Locked first, read by the next statement: a statement that waited for a lock would still read
+    // the factor and team as of its own start, before the change that held the lock committed.
     await queryRows(tx, sql`select id from users where id = ${checked.id} for share`);
     const [current] = await queryRows<Candidate>(
       tx,
-      sql`select true as "isReserved", ${candidateColumns} from users u ${candidateJoins} where u.id = ${checked.id}`,
+      sql`select ${candidateColumns} from users u ${candidateJoins} where u.id = ${checked.id}`,
     );
     if (!current?.id || current.passwordHash !== checked.passwordHash)
       throw new AppError("INVALID_CREDENTIALS");
@@ -239,7 +240,10 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const now = deps.clock.now();
   const emailNormalized = normalizeEmail(input.email);
   const throttle = passwordThrottleOf({ ...input, emailNormalized }, meta.clientAddress);
-  const [candidate] = await queryRows<Candidate>(deps.db, findCandidateStatement(input, throttle, now));
+  const [candidate] = await queryRows<Candidate & { isReserved: boolean }>(
+    deps.db,
+    findCandidateStatement(input, throttle, now),
+  );
   if (!candidate?.isReserved) return refusePasswordAttempt(deps.db, throttle, now);
   const isPasswordRight = candidate.id
     ? await verifyPassword(candidate.passwordHash, input.password)
