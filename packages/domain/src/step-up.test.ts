@@ -3,6 +3,7 @@ import { STEP_UP_TTL_IN_SECONDS } from "./constants.js";
 import type { Member, MemberRole } from "./entities.js";
 import { allow, refuse } from "./errors.js";
 import {
+  canTakeGatedTeamActions,
   invitationStepUpActions,
   type MemberChange,
   memberChangeStepUpActions,
@@ -60,6 +61,7 @@ describe("Step-up: which member changes are sensitive", () => {
       "changeSso",
       "changeTeamSettings",
       "inviteTeamManager",
+      "enableTeamManager",
     ]);
   });
 
@@ -72,7 +74,12 @@ describe("Step-up: which member changes are sensitive", () => {
       { status: "disabled" },
       [],
     ],
-    ["enabling a disabled member", { ...member, status: "disabled" }, { status: "active" }, []],
+    [
+      "enabling a disabled member without team-management roles",
+      { ...member, status: "disabled" },
+      { status: "active" },
+      [],
+    ],
     ["active to active", member, { status: "active" }, []],
     ["other roles", member, { roles: ["administrator"] }, ["changeRoles"]],
     ["one role more", member, { roles: ["project_user", "auditor", "accountant"] }, ["changeRoles"]],
@@ -119,5 +126,87 @@ describe("Step-up: which invitations are sensitive", () => {
     [["auditor", "accountant"], []],
   ])("Step-up: inviting a member with the roles %j → %j", (roles, expected) => {
     expect(invitationStepUpActions(roles)).toEqual(expected);
+  });
+});
+
+const disabledAdministrator: Pick<Member, "status" | "roles" | "isSso"> = {
+  status: "disabled",
+  roles: ["administrator"],
+  isSso: false,
+};
+
+describe("Step-up gap (issue 13): re-activating a disabled Administrator needs a code, as inviting one does", () => {
+  it.each<[string, Pick<Member, "status" | "roles" | "isSso">, MemberChange, StepUpAction[]]>([
+    ["enabling a disabled Administrator", disabledAdministrator, { status: "active" }, ["enableTeamManager"]],
+    [
+      "enabling a disabled member who is an Administrator among other roles",
+      { ...disabledAdministrator, roles: ["auditor", "administrator"] },
+      { status: "active", remark: "back" },
+      ["enableTeamManager"],
+    ],
+    [
+      "enabling a disabled Auditor (it may only view)",
+      { ...disabledAdministrator, roles: ["auditor"] },
+      { status: "active" },
+      [],
+    ],
+    [
+      "enabling a disabled Project User and making it an Administrator",
+      { ...disabledAdministrator, roles: ["project_user"] },
+      { status: "active", roles: ["administrator"] },
+      ["enableTeamManager", "changeRoles"],
+    ],
+    [
+      "enabling a disabled Administrator and making it a Project User (the role change is gated)",
+      disabledAdministrator,
+      { status: "active", roles: ["project_user"] },
+      ["changeRoles"],
+    ],
+    [
+      "enabling a disabled Administrator with the same roles given again",
+      disabledAdministrator,
+      { status: "active", roles: ["administrator"] },
+      ["enableTeamManager"],
+    ],
+    [
+      "an active Administrator set active (no change)",
+      { ...disabledAdministrator, status: "active" },
+      { status: "active" },
+      [],
+    ],
+    [
+      "a pending Administrator set active (refused by the status rule, not by step-up)",
+      { ...disabledAdministrator, status: "pending" },
+      { status: "active" },
+      [],
+    ],
+    ["a disabled Administrator's remark", disabledAdministrator, { remark: "on leave" }, []],
+    [
+      "giving the Administrator role to a disabled member",
+      { ...disabledAdministrator, roles: ["project_user"] },
+      { roles: ["project_user", "administrator"] },
+      ["changeRoles"],
+    ],
+    [
+      "giving the Administrator role to an active member",
+      member,
+      { roles: ["administrator"] },
+      ["changeRoles"],
+    ],
+  ])("Step-up gap: %s", (_label, current, change, expected) => {
+    expect(memberChangeStepUpActions(current, change)).toEqual(expected);
+  });
+
+  it.each<[MemberRole[], boolean]>([
+    [["administrator"], true],
+    [["accountant", "administrator"], true],
+    [["auditor"], false],
+    [["project_admin"], false],
+    [["project_user"], false],
+    [["accountant"], false],
+    [["auditor", "project_admin", "project_user", "accountant"], false],
+    [[], false],
+  ])("Step-up gap: the roles %j may take gated team actions → %s", (roles, expected) => {
+    expect(canTakeGatedTeamActions(roles)).toBe(expected);
   });
 });

@@ -13,6 +13,7 @@ export const stepUpActions = [
   "changeSso",
   "changeTeamSettings",
   "inviteTeamManager",
+  "enableTeamManager",
 ] as const;
 export type StepUpAction = (typeof stepUpActions)[number];
 
@@ -51,22 +52,7 @@ export function sameRoles(a: readonly MemberRole[], b: readonly MemberRole[]): b
   return left.size === right.size && [...left].every((role) => right.has(role));
 }
 
-/**
- * The sensitive parts of a member change, as they would apply to `member`: disabling it, changing its
- * roles or its SSO flag. Enabling, a remark, or a field set to its current value are not sensitive.
- */
-export function memberChangeStepUpActions(
-  member: Pick<Member, "status" | "roles" | "isSso">,
-  change: MemberChange,
-): StepUpAction[] {
-  const actions: StepUpAction[] = [];
-  if (change.status === "disabled" && member.status !== "disabled") actions.push("disableMember");
-  if (change.roles !== undefined && !sameRoles(change.roles, member.roles)) actions.push("changeRoles");
-  if (change.sso !== undefined && change.sso !== member.isSso) actions.push("changeSso");
-  return actions;
-}
-
-/** The Team-page actions that step-up gates (the member changes above, and Remove 2FA). */
+/** The Team-page actions that step-up gates (the member changes below, and Remove 2FA). */
 const gatedTeamActions: readonly TeamAction[] = [
   "changeStatus",
   "changeRoles",
@@ -76,11 +62,39 @@ const gatedTeamActions: readonly TeamAction[] = [
 ];
 
 /**
- * An invitation is sensitive when the roles it grants may take a gated team action (an
- * Administrator): otherwise a session whose code is stale could invite an accomplice without 2FA,
- * who is never asked for a code, and act through it. Other roles grant no such power.
+ * Whether a member with these roles may take a team action that step-up gates (an Administrator).
+ * Giving a member such power, or giving it back, is itself gated: otherwise a session whose code is
+ * stale could arm an accomplice without 2FA, who is never asked for a code, and act through it.
  */
-export function invitationStepUpActions(roles: readonly MemberRole[]): StepUpAction[] {
+export function canTakeGatedTeamActions(roles: readonly MemberRole[]): boolean {
   const granted = teamActionsOfRoles(roles);
-  return gatedTeamActions.some((action) => granted.has(action)) ? ["inviteTeamManager"] : [];
+  return gatedTeamActions.some((action) => granted.has(action));
+}
+
+/**
+ * The sensitive parts of a member change, as they would apply to `member`: disabling it, enabling it
+ * again when its roles (as changed) may take gated team actions, changing its roles or its SSO flag.
+ * Enabling another member, a remark, or a field set to its current value are not sensitive.
+ */
+export function memberChangeStepUpActions(
+  member: Pick<Member, "status" | "roles" | "isSso">,
+  change: MemberChange,
+): StepUpAction[] {
+  const actions: StepUpAction[] = [];
+  if (change.status === "disabled" && member.status !== "disabled") actions.push("disableMember");
+  if (
+    change.status === "active" &&
+    member.status === "disabled" &&
+    canTakeGatedTeamActions(change.roles ?? member.roles)
+  ) {
+    actions.push("enableTeamManager");
+  }
+  if (change.roles !== undefined && !sameRoles(change.roles, member.roles)) actions.push("changeRoles");
+  if (change.sso !== undefined && change.sso !== member.isSso) actions.push("changeSso");
+  return actions;
+}
+
+/** An invitation is sensitive when the roles it grants may take a gated team action (an Administrator). */
+export function invitationStepUpActions(roles: readonly MemberRole[]): StepUpAction[] {
+  return canTakeGatedTeamActions(roles) ? ["inviteTeamManager"] : [];
 }

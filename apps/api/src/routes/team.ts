@@ -93,7 +93,7 @@ const update = createRoute({
   middleware,
   summary: "Change a member's status, roles, SSO flag or remark",
   description:
-    "Step-up: disabling a member, changing its roles or its SSO flag need a code entered within 10 minutes (403 `STEP_UP_REQUIRED`); enabling and the remark do not.",
+    "Step-up: disabling a member, enabling again one whose roles may manage the team (an Administrator), changing its roles or its SSO flag need a code entered within 10 minutes (403 `STEP_UP_REQUIRED`); enabling another member and the remark do not.",
   request: {
     params: memberParams,
     body: jsonBody(

@@ -52,7 +52,8 @@ export async function updateMember({
     const member = toDomainUser(row);
     const loaded = await loadUser(tx, { id: row.id });
     if (member.kind !== "member" || !loaded) throw new AppError("NOT_FOUND");
-    // Step-up: disabling, roles and SSO need a recent code; a remark or enabling does not.
+    // Step-up: disabling, roles, SSO and enabling a member who may manage the team (an Administrator)
+    // need a recent code; a remark or enabling another member does not. Decided on the locked row.
     if (memberChangeStepUpActions(member, input).length > 0) requireStepUp(stepUp, now);
     const audit = { accountId: row.accountId, actor: partyOf(actor), subject: partyOf(row), meta };
 
