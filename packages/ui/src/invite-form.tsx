@@ -1,4 +1,4 @@
-import { type MemberRole, MIN_PASSWORD_LENGTH } from "@cloud2fa/domain";
+import { type MemberRole, MIN_PASSWORD_LENGTH, memberRoles } from "@cloud2fa/domain";
 import { createSignal } from "solid-js";
 import { RoleChoices } from "./role-choices.js";
 
@@ -9,26 +9,46 @@ export interface InviteInput {
   remark?: string;
 }
 
+/** What a new invitation's boxes start with, and come back to after each invitation. */
+const defaultRoles: readonly MemberRole[] = ["project_user"];
+
+/** The roles whose boxes are ticked in `form`: the invitation sends what the person sees. */
+function tickedRoles(form: HTMLFormElement): MemberRole[] {
+  const ticked = new FormData(form).getAll("roles");
+  return memberRoles.filter((role) => ticked.includes(role));
+}
+
+/**
+ * The roles come from the ticked boxes, read when sent; the signal only mirrors them for the button.
+ * (It once kept its own list, which the form's reset did not clear: the next invitation re-sent the
+ * previous one's roles, an Administrator among them.)
+ */
 export function InviteForm(props: { onInvite: (input: InviteInput) => Promise<void> }) {
-  const [roles, setRoles] = createSignal<MemberRole[]>(["project_user"]);
+  let form: HTMLFormElement | undefined;
+  const [roles, setRoles] = createSignal<MemberRole[]>([...defaultRoles]);
   const [isBusy, setBusy] = createSignal(false);
+  const readRoles = () => (form ? tickedRoles(form) : []);
   return (
     <details class="invite">
       <summary>Invite a member</summary>
       <form
+        ref={form}
         onSubmit={async (event) => {
           event.preventDefault();
-          const form = event.currentTarget;
-          const data = new FormData(form);
+          const sent = event.currentTarget;
+          const data = new FormData(sent);
+          const ticked = tickedRoles(sent);
+          if (ticked.length === 0) return;
           setBusy(true);
           await props.onInvite({
             email: String(data.get("email")),
             password: String(data.get("password")),
-            roles: roles(),
+            roles: ticked,
             remark: String(data.get("remark") ?? "") || undefined,
           });
           setBusy(false);
-          form.reset();
+          sent.reset();
+          setRoles(tickedRoles(sent));
         }}
       >
         <div class="field">
@@ -49,7 +69,7 @@ export function InviteForm(props: { onInvite: (input: InviteInput) => Promise<vo
         </div>
         <fieldset>
           <legend>Roles</legend>
-          <RoleChoices roles={roles()} onChange={setRoles} />
+          <RoleChoices roles={roles()} defaultRoles={defaultRoles} onChange={() => setRoles(readRoles())} />
         </fieldset>
         <div class="field">
           <label for="invite-remark">Remark (optional)</label>

@@ -2,8 +2,15 @@ import { type MemberRole, memberRoles } from "@cloud2fa/domain";
 import { For } from "solid-js";
 import { roleNames } from "./user.js";
 
-/** One checkbox per member role (the invitation and the Team page's roles editor). */
-export function RoleChoices(props: { roles: MemberRole[]; onChange: (roles: MemberRole[]) => void }) {
+/**
+ * One checkbox per member role (the invitation and the Team page's roles editor). `defaultRoles`
+ * are ticked again when their form is reset.
+ */
+export function RoleChoices(props: {
+  roles: MemberRole[];
+  onChange: (roles: MemberRole[]) => void;
+  defaultRoles?: readonly MemberRole[];
+}) {
   return (
     <For each={memberRoles}>
       {(role) => (
@@ -12,6 +19,9 @@ export function RoleChoices(props: { roles: MemberRole[]; onChange: (roles: Memb
             type="checkbox"
             name="roles"
             value={role}
+            ref={(box) => {
+              box.defaultChecked = props.defaultRoles?.includes(role) ?? false;
+            }}
             checked={props.roles.includes(role)}
             onChange={(event) =>
               props.onChange(

@@ -122,7 +122,7 @@ describe("Team page", () => {
     expect(team.stepUp.stepUp).toHaveBeenCalledExactlyOnceWith("123456");
     expect(invite.mock.calls[1]?.[0]).toMatchObject({
       email: "new.admin@example.com",
-      roles: ["project_user", "administrator"],
+      roles: ["administrator", "project_user"],
     });
     await screen.findByText("Invitation sent to new.admin@example.com.");
     expect(screen.queryByTestId("step-up-action")).toBeNull();
