@@ -94,6 +94,44 @@ describe("Step-up journeys", () => {
     await Promise.all([memberPage, rootPage].map((open) => open.context().close()));
   });
 
+  it("Step-up gap: re-activating a disabled Administrator asks for a code in the row, the Administrator stays disabled until it is entered", async () => {
+    const root = totpUser("root.stepup.enable@example.com");
+    const adminEmail = "admin.stepup.enable@example.com";
+    const rootPage = await harness.rootPage(root.email);
+    const adminPage = await harness.memberPage(rootPage, adminEmail, ["Administrator"]);
+    await adminPage.context().close();
+    await rootPage.getByRole("navigation").getByRole("link", { name: "Security" }).click();
+    await startTotpSetup(rootPage, root);
+    await confirmTotpSetup(rootPage, root);
+    // Disabling within 10 minutes of the setup code goes through at once.
+    await rootPage.goto(harness.url("/team"));
+    const row = rootPage.locator(`tr[data-member="${adminEmail}"]`);
+    await row.getByRole("button", { name: "Disable" }).click();
+    await rootPage.getByText(`${adminEmail} is now disabled.`).waitFor();
+
+    await ageStepUpOf(root.email);
+
+    await rootPage.goto(harness.url("/team"));
+    await row.getByRole("button", { name: "Enable" }).click();
+    const prompt = row.getByRole("form", {
+      name: new RegExp(describeError("STEP_UP_REQUIRED").slice(0, 20)),
+    });
+    await prompt.waitFor();
+    await prompt.getByTestId("step-up-action").getByText(`Make ${adminEmail} active`).waitFor();
+    // Refused: the Administrator is still disabled.
+    await row.getByText("disabled", { exact: true }).waitFor();
+    const listed = await rootPage.context().request.get(harness.url("/api/team/members"));
+    expect((await listed.json()).members).toContainEqual(
+      expect.objectContaining({ email: adminEmail, status: "disabled" }),
+    );
+
+    await enterTotpCode(rootPage, root, "Confirmation code");
+    await rootPage.getByText(`${adminEmail} is now active.`).waitFor();
+    await row.getByText("active", { exact: true }).waitFor();
+    expect(await row.getByRole("form").count()).toBe(0);
+    await rootPage.context().close();
+  });
+
   it("Step-up, R7: a root user with the email method changes the team settings after an emailed code, inline in the card", async () => {
     const email = "root.stepup.email@example.com";
     const rootPage = await harness.rootPage(email);
