@@ -40,8 +40,8 @@ async function findPendingSignUps(
         and link.consumed_at is null and link.expires_at > ${at}
       order by pending.id = link.id desc, pending.created_at desc, pending.id`,
   );
-  const seen = new Set<string>();
-  return rows.filter((row) => !seen.has(row.passwordHash) && seen.add(row.passwordHash));
+  // One per password: a link mailed again by a sign-in carries its sign-up's hash (order kept).
+  return [...new Map(rows.map((row) => [row.passwordHash, row])).values()];
 }
 
 /**
