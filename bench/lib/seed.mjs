@@ -14,7 +14,7 @@ export async function seedThroughApi({ base, smtp, key, sql, password, count, cl
     const post = (path, body, extra = {}) =>
       send(base, "POST", path, { body, headers: { ...headers, ...extra } });
     await post("/api/auth/root/signup", { email, password });
-    await post("/api/auth/root/verify-email", { token: await smtp.tokenFor(email) });
+    await post("/api/auth/root/verify-email", { token: await smtp.tokenFor(email), password });
     const login = await post("/api/auth/root/login", { email, password });
     const cookie = { cookie: login.cookie ?? "" };
     const setup = await post("/api/me/two-factor/setup", { method: "totp", password }, cookie);

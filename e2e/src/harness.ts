@@ -56,7 +56,7 @@ export class Harness {
     const token = new URL(linkIn(mail.text, /http:\/\/\S+\/verify-email\?token=\S+/)).searchParams.get(
       "token",
     );
-    expect((await post("/api/auth/root/verify-email", { token })).status).toBe(200);
+    expect((await post("/api/auth/root/verify-email", { token, password: PASSWORD })).status).toBe(200);
   }
 
   async signInRoot(page: Page, email: string): Promise<void> {

@@ -38,7 +38,17 @@ describe.concurrent("root user journeys", () => {
     await page.getByText("Check your email").waitFor();
 
     const mail = await harness.smtp.waitFor(root.email, /Verify/);
+    // S6 (pre-hijack): the link asks for the password chosen at sign-up; another one verifies nothing.
     await page.goto(linkIn(mail.text, /http:\/\/\S+\/verify-email\?token=\S+/));
+    await page.getByLabel("Password you chose at sign-up").fill("not the password chosen at sign-up");
+    await page.getByRole("button", { name: "Verify email" }).click();
+    await page
+      .getByRole("alert")
+      .getByText("That is not the password chosen when this address signed up")
+      .waitFor();
+    await saveScreenshot(page, "console-verify-email-wrong-password");
+    await page.getByLabel("Password you chose at sign-up").fill(PASSWORD);
+    await page.getByRole("button", { name: "Verify email" }).click();
     await page.getByText("Your email address is verified.").waitFor();
     await saveScreenshot(page, "console-verify-email");
 

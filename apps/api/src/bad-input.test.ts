@@ -135,9 +135,9 @@ const endpoints: Record<string, Endpoint> = {
     method: "POST",
     path: () => "/api/auth/root/verify-email",
     isSignedIn: false,
-    valid: () => ({ token: "A".repeat(43) }),
-    required: ["token"],
-    badValues: { token: badTokens },
+    valid: () => ({ token: "A".repeat(43), password: PASSWORD }),
+    required: ["token", "password"],
+    badValues: { token: badTokens, password: ["", "x".repeat(257), ...unstorable(PASSWORD)] },
   },
   "POST /api/auth/root/login": {
     method: "POST",

@@ -73,7 +73,11 @@ async function arrange(ctx: TestContext) {
       path: "/api/auth/root/signup",
       body: { email: "victim@example.com", password: PASSWORD },
     },
-    { method: "POST", path: "/api/auth/root/verify-email", body: { token: verification } },
+    {
+      method: "POST",
+      path: "/api/auth/root/verify-email",
+      body: { token: verification, password: PASSWORD },
+    },
     { method: "POST", path: "/api/auth/root/login", body: { email: root.email, password: PASSWORD } },
     {
       method: "POST",

@@ -99,7 +99,7 @@ async function createRoot(tag: string) {
   await send("setup", "POST", "/api/auth/root/signup", { email, password: PASSWORD });
   const mail = await smtp.waitFor(email, /Verify/);
   const token = /token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-  await send("setup", "POST", "/api/auth/root/verify-email", { token });
+  await send("setup", "POST", "/api/auth/root/verify-email", { token, password: PASSWORD });
   const login = await send("setup", "POST", "/api/auth/root/login", { email, password: PASSWORD });
   if (!login?.cookie) throw new Error(`sign-in failed: ${JSON.stringify(login?.body)}`);
   return { email, cookie: login.cookie };

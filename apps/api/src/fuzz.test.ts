@@ -37,6 +37,8 @@ interface CountedRefusal {
   counters: string[];
   auditTypes: string[];
   chargesFactor: boolean;
+  /** S6: an unverified root user's right password mails the verification link again (a new pending link). */
+  addsVerificationLinks?: true;
 }
 const codeAuditTypes = ["two_factor.code_rejected", "two_factor.locked", "two_factor.factor_locked"];
 const codeCounters = ["code_attempt_budgets", "sign_in_challenges"];
@@ -45,6 +47,7 @@ const countedRefusals: Record<string, CountedRefusal> = {
     counters: ["password_throttles"],
     auditTypes: ["two_factor.setup_password_rejected"],
     chargesFactor: false,
+    addsVerificationLinks: true,
   },
   INVALID_CODE: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true },
   TOO_MANY_ATTEMPTS: {
@@ -93,9 +96,25 @@ function expectFactorCharged(before: string[], after: string[], label: string) {
   }
 }
 
+/** S6: verification links are only added, each live, unspent and carrying its sign-up's password hash. */
+function expectLinksAppended(before: string[], after: string[], label: string) {
+  const added = after.filter((row) => !before.includes(row));
+  expect(after.length - added.length, `${label}: links kept`).toBe(before.length);
+  for (const row of added) {
+    const link = JSON.parse(row) as {
+      purpose: string;
+      passwordHash: string | null;
+      consumedAt: string | null;
+    };
+    expect(link.purpose, `${label}: link added`).toBe("verify_email");
+    expect(link.passwordHash, `${label}: link's password`).toEqual(expect.any(String));
+    expect(link.consumedAt, `${label}: link spent`).toBeNull();
+  }
+}
+
 /**
- * S3: a right password's reserved attempt is given back, so a refusal that comes after it (403
- * EMAIL_NOT_VERIFIED, 409 ACCOUNT_NOT_ACTIVE, …) may leave a throttle row at count 0: no count, as
+ * S3: a right password's reserved attempt is given back, so a refusal that comes after it (409
+ * ACCOUNT_NOT_ACTIVE, 403 TWO_FACTOR_LOCKED, …) may leave a throttle row at count 0: no count, as
  * no row is. A count that moved or vanished still shows.
  */
 function withoutZeroCounts(rows: string[]): string[] {
@@ -112,6 +131,8 @@ function expectOnlyCounted(
     const rowsAfter = after[table] ?? [];
     if (refusal.counters.includes(table)) continue;
     if (table === "audit_events") expectAuditAppended(refusal.auditTypes, rowsBefore, rowsAfter, label);
+    else if (table === "one_time_tokens" && refusal.addsVerificationLinks)
+      expectLinksAppended(rowsBefore, rowsAfter, label);
     else if (table === "two_factors" && refusal.chargesFactor)
       expectFactorCharged(rowsBefore, rowsAfter, label);
     else if (table === "password_throttles")
@@ -445,11 +466,14 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
   const login = await call(context, "POST", "/api/auth/root/login", {
     body: { email: totpRoot.email, password: PASSWORD },
   });
+  // S6: a root user who signed up and never verified: its right password answers 401 and mails the link again.
+  const unverified = `unverified-${caller}@example.com`;
+  await call(context, "POST", "/api/auth/root/signup", { body: { email: unverified, password: PASSWORD } });
   const cookie = caller === "root" ? root.cookie : caller === "member" ? member.cookie : undefined;
   const valid = {
     ids: [other.id, member.id, ...enrolled, login.body.challengeId as string, root.id],
     values: {
-      email: [root.email, "new-member@example.com"],
+      email: [root.email, "new-member@example.com", unverified],
       password: [PASSWORD],
       accountId: [root.accountId],
       code: ["123456"],

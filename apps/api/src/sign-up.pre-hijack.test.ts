@@ -5,16 +5,37 @@ import { queryRows } from "./db/connect.js";
 import { accounts, users } from "./db/schema/index.js";
 import { call, createRoot, PASSWORD, START, useTestApp } from "./test/harness.js";
 
-const context = useTestApp();
+const context = useTestApp({ settings: { trustProxyHops: 1 } });
 
 const ATTACKER_PASSWORD = "the attacker chose this one";
 const VICTIM = "victim@example.com";
 
+const CLIENT = "203.0.113.5";
+const from = { "x-forwarded-for": CLIENT };
+
 const signUp = (email: string, password: string) =>
-  call(context, "POST", "/api/auth/root/signup", { body: { email, password } });
+  call(context, "POST", "/api/auth/root/signup", { body: { email, password }, headers: from });
 const logIn = (email: string, password: string) =>
-  call(context, "POST", "/api/auth/root/login", { body: { email, password } });
-const verify = (token: string) => call(context, "POST", "/api/auth/root/verify-email", { body: { token } });
+  call(context, "POST", "/api/auth/root/login", { body: { email, password }, headers: from });
+const verify = (token: string, password: string) =>
+  call(context, "POST", "/api/auth/root/verify-email", { body: { token, password }, headers: from });
+
+async function throttleCount(key: string): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(
+    context.database.db,
+    sql`select count from password_throttles where key = ${key}`,
+  );
+  return row?.count ?? 0;
+}
+
+async function pendingSignUps(): Promise<{ links: number; passwords: number }> {
+  const [row] = await queryRows<{ links: number; passwords: number }>(
+    context.database.db,
+    sql`select count(*)::int as links, count(password_hash)::int as passwords from one_time_tokens
+      where purpose = 'verify_email'`,
+  );
+  return row ?? { links: 0, passwords: 0 };
+}
 
 /**
  * On PostgreSQL, until the sign-up's insert waits for a lock (it hashes the password first); PGlite
@@ -52,12 +73,12 @@ async function verificationTokens(email: string, count: number): Promise<string[
   }
 }
 
-describe("S6 no account pre-hijack through sign-up: the password of the opened link is the one that counts", () => {
-  it("S6 an attacker signs up first with the victim's address; the victim signs up and verifies: the victim signs in, the attacker is refused", async () => {
-    expect((await signUp(VICTIM, ATTACKER_PASSWORD)).status).toBe(202);
+describe("S6 sign-up pre-hijack: the victim signs up, an attacker signs up again with the victim's address and its own password; the victim's newest link activated the account with the attacker's password", () => {
+  it("S6 sign-up pre-hijack: the victim opens the newest link (mailed for the attacker's sign-up) with the victim's password: the victim's password is activated, the attacker's refused", async () => {
     expect((await signUp(VICTIM, PASSWORD)).status).toBe(202);
-    const [, victimLink] = await verificationTokens(VICTIM, 2);
-    expect((await verify(victimLink as string)).status).toBe(200);
+    expect((await signUp(VICTIM, ATTACKER_PASSWORD)).status).toBe(202);
+    const [, newestLink] = await verificationTokens(VICTIM, 2);
+    expect((await verify(newestLink as string, PASSWORD)).status).toBe(200);
 
     expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
     const attacker = await logIn(VICTIM, ATTACKER_PASSWORD);
@@ -66,33 +87,99 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     expect(attacker.cookie).toBeUndefined();
   });
 
-  it("S6 a new sign-up of an unverified address kills the older links: the older one → 400 INVALID_TOKEN and verifies nothing", async () => {
-    await signUp(VICTIM, ATTACKER_PASSWORD);
+  it("S6 sign-up pre-hijack: the victim's own link keeps working with the victim's password after the attacker's sign-up", async () => {
     await signUp(VICTIM, PASSWORD);
-    const [olderLink, newestLink] = await verificationTokens(VICTIM, 2);
-    const older = await verify(olderLink as string);
-    expect(older.status).toBe(400);
-    expect(older.body.error.code).toBe("INVALID_TOKEN");
-    // Still unverified; the pending sign-up's password is the newest one.
-    expect((await logIn(VICTIM, PASSWORD)).body.error.code).toBe("EMAIL_NOT_VERIFIED");
-    expect((await logIn(VICTIM, ATTACKER_PASSWORD)).body.error.code).toBe("INVALID_CREDENTIALS");
-    expect((await verify(newestLink as string)).status).toBe(200);
+    await signUp(VICTIM, ATTACKER_PASSWORD);
+    const [ownLink] = await verificationTokens(VICTIM, 2);
+    expect((await verify(ownLink as string, PASSWORD)).status).toBe(200);
     expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
-    // A spent link keeps no copy of the password hash; the dead one was deleted.
-    const [kept] = await queryRows<{ count: number }>(
-      context.database.db,
-      sql`select count(*)::int as count from one_time_tokens where password_hash is not null`,
-    );
-    expect(kept?.count).toBe(0);
+    expect((await logIn(VICTIM, ATTACKER_PASSWORD)).status).toBe(401);
   });
 
-  it("S6 two sign-ups of an unverified address at once leave exactly one working link", async () => {
+  it("S6 sign-up pre-hijack: an attacker who signs up first gains nothing: the victim's sign-up and either link with the victim's password activate the victim's", async () => {
     await signUp(VICTIM, ATTACKER_PASSWORD);
-    await Promise.all([signUp(VICTIM, ATTACKER_PASSWORD), signUp(VICTIM, PASSWORD)]);
-    const links = (await verificationTokens(VICTIM, 3)).slice(1);
-    const answers = [];
-    for (const link of links) answers.push((await verify(link)).status);
-    expect(answers.sort()).toEqual([200, 400]);
+    await signUp(VICTIM, PASSWORD);
+    const [attackersLink] = await verificationTokens(VICTIM, 2);
+    expect((await verify(attackersLink as string, PASSWORD)).status).toBe(200);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+    expect((await logIn(VICTIM, ATTACKER_PASSWORD)).status).toBe(401);
+  });
+
+  it("S6, S3 sign-up pre-hijack: a password of no pending sign-up → 400 INVALID_CREDENTIALS, verifies nothing, and is charged on the sign-in budget (account and client address)", async () => {
+    await signUp(VICTIM, PASSWORD);
+    const [link] = await verificationTokens(VICTIM, 1);
+    const wrong = await verify(link as string, "a password nobody chose");
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.code).toBe("INVALID_CREDENTIALS");
+    expect(await throttleCount(`account:root:${VICTIM}`)).toBe(1);
+    expect(await throttleCount(`address:${CLIENT}`)).toBe(1);
+    expect((await logIn(VICTIM, PASSWORD)).status).toBe(401);
+
+    // The account's sign-in budget (10 in 15 minutes) is shared: the wrong sign-in above was the 2nd.
+    for (let attempt = 3; attempt <= 10; attempt++) {
+      expect((await verify(link as string, "a password nobody chose")).status).toBe(400);
+    }
+    const refused = await verify(link as string, PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await logIn(VICTIM, PASSWORD)).status).toBe(429);
+
+    context.clock.advance(15 * 60);
+    expect((await verify(link as string, PASSWORD)).status).toBe(200);
+    expect(await throttleCount(`account:root:${VICTIM}`)).toBe(0);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+  });
+
+  it("S6 verifying ends every pending sign-up of the address: its other links → 400 INVALID_TOKEN, and no link or password hash is kept", async () => {
+    await signUp(VICTIM, ATTACKER_PASSWORD);
+    await signUp(VICTIM, PASSWORD);
+    const [attackersLink, ownLink] = await verificationTokens(VICTIM, 2);
+    expect((await verify(ownLink as string, PASSWORD)).status).toBe(200);
+    const spent = await verify(attackersLink as string, ATTACKER_PASSWORD);
+    expect(spent.status).toBe(400);
+    expect(spent.body.error.code).toBe("INVALID_TOKEN");
+    expect(await pendingSignUps()).toEqual({ links: 0, passwords: 0 });
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+  });
+
+  it("S6 two sign-ups of an unverified address at once: each link is kept, and the owner's password activates", async () => {
+    await signUp(VICTIM, PASSWORD);
+    await Promise.all([signUp(VICTIM, ATTACKER_PASSWORD), signUp(VICTIM, "a third password, also long")]);
+    expect(await pendingSignUps()).toEqual({ links: 3, passwords: 3 });
+    const links = await verificationTokens(VICTIM, 3);
+    expect((await verify(links[2] as string, PASSWORD)).status).toBe(200);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+  });
+
+  it("S6 two links of the address opened at once with the owner's password: one verifies, the other → 400 INVALID_TOKEN", async () => {
+    await signUp(VICTIM, PASSWORD);
+    await signUp(VICTIM, ATTACKER_PASSWORD);
+    const [first, second] = await verificationTokens(VICTIM, 2);
+    const answers = await Promise.all([
+      verify(first as string, PASSWORD),
+      verify(second as string, PASSWORD),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    expect(answers.find((answer) => answer.status === 400)?.body.error.code).toBe("INVALID_TOKEN");
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+  });
+
+  it("S6 a link opened twice at once works once", async () => {
+    await signUp(VICTIM, PASSWORD);
+    const [link] = await verificationTokens(VICTIM, 1);
+    const answers = await Promise.all([verify(link as string, PASSWORD), verify(link as string, PASSWORD)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
+  });
+
+  it("S6 a link mailed before links carried their sign-up's password verifies with the account's password", async () => {
+    await signUp(VICTIM, PASSWORD);
+    const [link] = await verificationTokens(VICTIM, 1);
+    await queryRows(context.database.db, sql`update one_time_tokens set password_hash = null`);
+    expect((await verify(link as string, ATTACKER_PASSWORD)).status).toBe(400);
+    expect((await verify(link as string, PASSWORD)).status).toBe(200);
+    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
   });
 
   it("S7 a first sign-up that loses the race to insert the address answers 202 and its link works", async () => {
@@ -119,7 +206,7 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     const answer = await pending;
     expect(answer?.status).toBe(202);
     const [link] = await verificationTokens(VICTIM, 1);
-    expect((await verify(link as string)).status).toBe(200);
+    expect((await verify(link as string, PASSWORD)).status).toBe(200);
     expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
   });
 
@@ -129,7 +216,7 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     expect((await signUp(VICTIM, ATTACKER_PASSWORD)).status).toBe(202);
     await context.smtp.waitFor(VICTIM, /Someone tried to sign up/);
     expect(await verificationTokens(VICTIM, 1)).toHaveLength(1);
-    expect((await verify(ownLink as string)).body.error.code).toBe("INVALID_TOKEN");
+    expect((await verify(ownLink as string, PASSWORD)).body.error.code).toBe("INVALID_TOKEN");
     expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
     expect((await logIn(VICTIM, ATTACKER_PASSWORD)).body.error.code).toBe("INVALID_CREDENTIALS");
     expect((await call(context, "GET", "/api/me", { cookie: root.cookie })).body.accountId).toBe(
@@ -137,17 +224,10 @@ describe("S6 no account pre-hijack through sign-up: the password of the opened l
     );
   });
 
-  it("S6 a link opened twice at once works once", async () => {
-    await signUp(VICTIM, PASSWORD);
-    const [link] = await verificationTokens(VICTIM, 1);
-    const answers = await Promise.all([verify(link as string), verify(link as string)]);
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
-    expect((await logIn(VICTIM, PASSWORD)).body.status).toBe("authenticated");
-  });
-
-  it("S6 the verification mail tells a reader who did not sign up to ignore it", async () => {
+  it("S6 the verification mail asks for the sign-up password and tells a reader who did not sign up to ignore it", async () => {
     await signUp(VICTIM, ATTACKER_PASSWORD);
     const mail = await context.smtp.waitFor(VICTIM, /Verify/);
+    expect(mail.text).toMatch(/password you chose/i);
     expect(mail.text).toMatch(/did not sign up/i);
     expect(mail.text).toMatch(/ignore/i);
   });

@@ -32,15 +32,21 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterSeconds: number | undefined;
+  /** SPEC §4: a wrong password typed on a page that is not a sign-in (verify-email) is 400, not 401. */
+  readonly isPasswordOnPage: boolean;
 
-  constructor(code: ErrorCode, options: { message?: string; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; retryAfterSeconds?: number; isPasswordOnPage?: boolean } = {},
+  ) {
     super(options.message ?? describeError(code));
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.isPasswordOnPage = options.isPasswordOnPage === true;
   }
 
   get status(): ContentfulStatusCode {
-    return statusByCode[this.code];
+    return this.isPasswordOnPage ? 400 : statusByCode[this.code];
   }
 }
 

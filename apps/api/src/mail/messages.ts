@@ -6,8 +6,8 @@ export function verifyEmailMessage(to: string, link: string): MailMessage {
   return {
     to,
     subject: "Verify your cloud2fa email address",
-    // S6 (pre-hijack): anyone can sign up with any address; the link activates the password they chose.
-    text: `Welcome to cloud2fa.\n\nVerify your email address to finish signing up (the link works once, for 24 hours; a later sign-up with this address replaces it):\n${link}\n\nIf you did not sign up, ignore this message and do not open the link: opening it would activate an account with a password someone else chose.\n`,
+    // S6 (pre-hijack): anyone can sign up with any address; the link activates only the password typed on its page.
+    text: `Welcome to cloud2fa.\n\nTo finish signing up, open this link and enter the password you chose when you signed up (the link works for 24 hours):\n${link}\n\nIf you did not sign up, ignore this message: without the password chosen at sign-up the link activates nothing.\n`,
   };
 }
 

@@ -44,9 +44,18 @@ const verifyEmail = createRoute({
   method: "post",
   path: "/auth/root/verify-email",
   tags,
-  summary: "Verify a root user's email with the mailed token (24 hours, single use)",
-  request: { body: jsonBody(z.strictObject({ token: Token })) },
-  responses: { 200: jsonResponse(Ok, "Verified"), ...errorResponses },
+  summary: "Verify a root user's email with the mailed token (24 hours) and the password chosen at sign-up",
+  description:
+    "Activates the pending sign-up of the link's address whose password is the one given, so a later sign-up by someone else cannot plant its password. A wrong password is charged like a sign-in attempt.",
+  request: { body: jsonBody(z.strictObject({ token: Token, password: Password })) },
+  responses: {
+    200: jsonResponse(Ok, "Verified"),
+    ...errorResponses,
+    400: jsonResponse(
+      ErrorResponse,
+      "VALIDATION_FAILED; INVALID_TOKEN (unknown, used or expired link); INVALID_CREDENTIALS (not the password of a pending sign-up of this address)",
+    ),
+  },
 });
 
 const rootLogin = createRoute({
@@ -54,6 +63,8 @@ const rootLogin = createRoute({
   path: "/auth/root/login",
   tags,
   summary: "Root sign-in: a session, or a second-factor challenge (R2)",
+  description:
+    "Before the email is verified, the right password answers like a wrong one (401 INVALID_CREDENTIALS) and mails the verification link again.",
   request: { body: jsonBody(z.strictObject({ email: Email, password: Password })) },
   responses: { 200: jsonResponse(SignInResult, "Signed in, or a code is required"), ...errorResponses },
 });

@@ -25,7 +25,9 @@ export async function createRoot(
   );
   const mail = await smtp.waitFor(email, /Verify/);
   const token = /token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-  expect((await post(base, "/api/auth/root/verify-email", { token }, { headers })).status).toBe(200);
+  expect(
+    (await post(base, "/api/auth/root/verify-email", { token, password: PASSWORD }, { headers })).status,
+  ).toBe(200);
   const login = await post(base, "/api/auth/root/login", { email, password: PASSWORD }, { headers });
   expect(login.body?.status).toBe("authenticated");
   return login.cookie ?? "";

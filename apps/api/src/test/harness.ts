@@ -172,7 +172,7 @@ export async function createRoot(
   await call(context, "POST", "/api/auth/root/signup", { body: { email, password: PASSWORD } });
   const mail = await context.smtp.waitFor(email, /Verify/);
   const verified = await call(context, "POST", "/api/auth/root/verify-email", {
-    body: { token: tokenFrom(mail.text) },
+    body: { token: tokenFrom(mail.text), password: PASSWORD },
   });
   if (verified.status !== 200) throw new Error(`verify failed: ${JSON.stringify(verified.body)}`);
   const login = await call(context, "POST", "/api/auth/root/login", { body: { email, password: PASSWORD } });

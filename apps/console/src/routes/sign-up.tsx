@@ -61,8 +61,8 @@ export function SignUpRoute() {
       >
         <h1>Check your email</h1>
         <p role="status">
-          We sent a message to <strong>{sentTo()}</strong>. Follow its link to verify your address, then sign
-          in.
+          We sent a message to <strong>{sentTo()}</strong>. Open its link and enter the password you just
+          chose to verify your address, then sign in.
         </p>
       </Show>
     </div>

@@ -44,19 +44,27 @@ export const users = pgTable(
   ],
 );
 
-export const oneTimeTokens = pgTable("one_time_tokens", {
-  id: text().primaryKey(),
-  purpose: text({ enum: ["verify_email", "activate_member"] }).notNull(),
-  userId: text()
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  tokenHash: text().notNull().unique(),
-  /** S6: verify_email only — the password chosen in the sign-up that mailed this link; opening it sets it. */
-  passwordHash: text(),
-  expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
-  consumedAt: timestamp({ withTimezone: true, mode: "date" }),
-  createdAt: createdAt(),
-});
+export const oneTimeTokens = pgTable(
+  "one_time_tokens",
+  {
+    id: text().primaryKey(),
+    purpose: text({ enum: ["verify_email", "activate_member"] }).notNull(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text().notNull().unique(),
+    /**
+     * S6: verify_email only — a pending sign-up, the password chosen with it. The address's links
+     * activate whichever pending sign-up's password is typed on the page; verifying deletes them all.
+     */
+    passwordHash: text(),
+    expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    consumedAt: timestamp({ withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  // S6: the pending sign-ups of an address are found by their user.
+  (table) => [index("one_time_tokens_user_idx").on(table.userId, table.purpose)],
+);
 
 export const sessions = pgTable(
   "sessions",

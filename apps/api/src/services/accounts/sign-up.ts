@@ -5,11 +5,13 @@ import {
   MAX_SIGN_UPS_PER_EMAIL,
   SIGN_UP_WINDOW_IN_SECONDS,
 } from "@cloud2fa/domain";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { hashPassword } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
+import type { Queryable } from "../../db/connect.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { accounts, oneTimeTokens, users } from "../../db/schema/index.js";
+import type { Deps } from "../../deps.js";
 import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js";
 import { recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
@@ -17,32 +19,55 @@ import { chargeThrottleKeys } from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
 import { normalizeEmail } from "../users.js";
 
+/** The sign-up mail throttles: per email and per client address, since each sign-up mails an address. */
+export function signUpThrottleKeys(emailNormalized: string, clientAddress: string | null) {
+  const windowInSeconds = SIGN_UP_WINDOW_IN_SECONDS;
+  return [
+    { key: `sign-up:email:${emailNormalized}`, limit: { limit: MAX_SIGN_UPS_PER_EMAIL, windowInSeconds } },
+    ...(clientAddress
+      ? [
+          {
+            key: `sign-up:address:${clientAddress}`,
+            limit: { limit: MAX_SIGN_UPS_PER_ADDRESS, windowInSeconds },
+          },
+        ]
+      : []),
+  ];
+}
+
+/**
+ * A pending sign-up (S6): a verification link carrying the password chosen with it. The link
+ * proves the mailbox; the password typed on its page picks which pending sign-up is activated.
+ */
+export async function insertVerificationLink(
+  tx: Queryable,
+  deps: Pick<Deps, "random" | "settings">,
+  input: { userId: string; passwordHash: string; now: Date },
+): Promise<string> {
+  const { token, tokenHash } = createToken(deps.random, 32);
+  await tx.insert(oneTimeTokens).values({
+    id: createId(deps.random, "tok"),
+    purpose: "verify_email",
+    userId: input.userId,
+    tokenHash,
+    passwordHash: input.passwordHash,
+    expiresAt: addSeconds(input.now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
+    createdAt: input.now,
+  });
+  return `${deps.settings.publicUrl}/verify-email?token=${encodeURIComponent(token)}`;
+}
+
 /**
  * S6: the same answer whether or not the address is taken, after the same argon2 work. A taken,
- * unverified address gets a fresh verification link carrying this sign-up's password (older links
- * die, so nobody's earlier password can be activated); a verified one a note to its owner. Sign-ups
- * mail whatever address they are given, so they are bounded per email and per client address.
+ * unverified address gets one more pending sign-up, with its own password and link; the earlier ones
+ * stay valid, so a stranger's sign-up cannot void the owner's link, and the owner's link activates
+ * only a password the owner types (verify-email.ts). A verified address gets a note to its owner.
  */
 export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: string; password: string }>) {
   const now = deps.clock.now();
   const email = input.email.trim();
   const emailNormalized = normalizeEmail(email);
-  const windowInSeconds = SIGN_UP_WINDOW_IN_SECONDS;
-  await chargeThrottleKeys(
-    deps.db,
-    [
-      { key: `sign-up:email:${emailNormalized}`, limit: { limit: MAX_SIGN_UPS_PER_EMAIL, windowInSeconds } },
-      ...(meta.clientAddress
-        ? [
-            {
-              key: `sign-up:address:${meta.clientAddress}`,
-              limit: { limit: MAX_SIGN_UPS_PER_ADDRESS, windowInSeconds },
-            },
-          ]
-        : []),
-    ],
-    now,
-  );
+  await chargeThrottleKeys(deps.db, signUpThrottleKeys(emailNormalized, meta.clientAddress), now);
   const passwordHash = await hashPassword(input.password);
   const settle = () =>
     deps.db.transaction(async (tx) => {
@@ -54,16 +79,7 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
       if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
       const userId = existing?.id ?? createId(deps.random, "usr");
       if (existing) {
-        // S6 (pre-hijack): only the newest sign-up's link stays valid; the row locked above orders racing sign-ups.
-        await tx
-          .delete(oneTimeTokens)
-          .where(
-            and(
-              eq(oneTimeTokens.userId, userId),
-              eq(oneTimeTokens.purpose, "verify_email"),
-              isNull(oneTimeTokens.consumedAt),
-            ),
-          );
+        // The newest sign-up's password is the one a sign-in answers with a fresh link (log-in.ts).
         await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
       } else {
         const accountId = createId(deps.random, "acc");
@@ -86,17 +102,8 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
           meta,
         });
       }
-      const { token, tokenHash } = createToken(deps.random, 32);
-      await tx.insert(oneTimeTokens).values({
-        id: createId(deps.random, "tok"),
-        purpose: "verify_email",
-        userId,
-        tokenHash,
-        passwordHash,
-        expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
-        createdAt: now,
-      });
-      return { kind: "verify" as const, to: existing?.email ?? email, token };
+      const link = await insertVerificationLink(tx, deps, { userId, passwordHash, now });
+      return { kind: "verify" as const, to: existing?.email ?? email, link };
     });
   // S7: two first sign-ups of one address race to insert it; the loser runs again and finds the
   // winner's row (locked, unverified), so it answers 202 like any repeat sign-up instead of a 500.
@@ -107,7 +114,6 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
   if (outcome.kind === "taken") {
     await sendMail(deps, signUpAttemptMessage(outcome.to));
   } else {
-    const link = `${deps.settings.publicUrl}/verify-email?token=${encodeURIComponent(outcome.token)}`;
-    await sendMail(deps, verifyEmailMessage(outcome.to, link));
+    await sendMail(deps, verifyEmailMessage(outcome.to, outcome.link));
   }
 }

@@ -15,6 +15,7 @@ import { createId, createToken } from "../../crypto/tokens.js";
 import { asDate, type Queryable, queryRows, type Tx } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
+import { resendVerificationLink } from "../accounts/resend-verification.js";
 import type { ServiceCall } from "../context.js";
 import {
   type PasswordThrottle,
@@ -248,7 +249,12 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const isPasswordRight = candidate.id
     ? await verifyPassword(candidate.passwordHash, input.password)
     : await burnPasswordCheck(input.password);
-  if (!candidate.id || !isPasswordRight) {
+  // S6: before its email is verified, a root user's right password answers like a wrong one and mails the link again.
+  const isUnverified = candidate.kind === "root" && candidate.emailVerifiedAt === null;
+  if (candidate.id && isPasswordRight && isUnverified) {
+    await resendVerificationLink(deps, { ...candidate, id: candidate.id, emailNormalized }, { now, meta });
+  }
+  if (!candidate.id || !isPasswordRight || isUnverified) {
     await recordPasswordFailure(deps.db, throttle, now);
     throw new AppError("INVALID_CREDENTIALS");
   }
