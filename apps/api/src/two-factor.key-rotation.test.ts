@@ -206,4 +206,19 @@ describe("S4 key rotation", () => {
     });
     expect(confirmed.status).toBe(200);
   });
+
+  it("S4 rotation: the OpenAPI document names ENCRYPTION_KEY_MISSING (503) on every code check", async () => {
+    const doc = await call(context, "GET", "/api/openapi.json");
+    for (const [path, method] of [
+      ["/auth/challenges/{challengeId}/verify", "post"],
+      ["/me/two-factor/setup/confirm", "post"],
+      ["/me/two-factor/recovery-codes", "post"],
+      ["/me/two-factor", "delete"],
+      ["/me/step-up", "post"],
+    ] as const) {
+      expect(doc.body.paths[path][method].responses["503"].description, `${method} ${path}`).toContain(
+        "ENCRYPTION_KEY_MISSING",
+      );
+    }
+  });
 });
