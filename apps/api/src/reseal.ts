@@ -5,8 +5,8 @@ import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
 import { resealSecrets } from "./services/keys/reseal-secrets.js";
 
-// S4 key rotation: `node apps/api/dist/reseal.js` (or `pnpm --filter @cloud2fa/api reseal`) with the
-// same configuration as the API. Exits 1 when a secret's key is missing, so a retirement can be gated on it.
+// S4 key rotation: `pnpm reseal` at the root (`node apps/api/dist/reseal.js`) with the same configuration
+// as the API. Exits 1 when a secret cannot be opened, so a key's retirement can be gated on it.
 async function main(): Promise<void> {
   const logger = createConsoleLogger();
   let env: ReturnType<typeof readEnv>;
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }
     if (unreadable.length > 0) {
       logger.error(
-        `ENCRYPTION_KEY_MISSING: ${unreadable.length} secrets are sealed under keys ENCRYPTION_KEYS does not list; add those keys back (after the first) and run this again`,
+        `ENCRYPTION_KEY_MISSING: ${unreadable.length} secrets cannot be opened with ENCRYPTION_KEYS (their key, named in keyId, is missing); add those keys back (after the first) and run this again`,
         { unreadable },
       );
       process.exitCode = 1;
