@@ -57,6 +57,28 @@ describe("the hot paths are lean (counted SQL round trips, a transaction countin
     expect(right.roundTrips).toBe(2);
   });
 
+  it("S4 rotation: a right code re-seals a secret under an older key in its settling statement: still two round trips", async () => {
+    const root = await createRoot(context);
+    const secret = await enableTotp(context, root.cookie);
+    context.clock.advance(30);
+    const keys = context.deps.keys;
+    const newKey = { id: "k-new", key: new Uint8Array(32).fill(7) };
+    context.deps.keys = { keys: [newKey, ...keys.keys] };
+    try {
+      const challenge = (await login(root.email)).body.challengeId;
+      const right = await roundTrips(() =>
+        call(context, "POST", `/api/auth/challenges/${challenge}/verify`, {
+          body: { code: totpNow(context, secret) },
+        }),
+      );
+      expect(right.result.status).toBe(200);
+      expect(right.roundTrips).toBe(2);
+      expect(statements.at(-1)).toContain("secret_ciphertext = case");
+    } finally {
+      context.deps.keys = keys;
+    }
+  });
+
   it("sign-in: two round trips besides the password hash, with or without a second factor, right or wrong", async () => {
     const plain = await createRoot(context);
     const withApp = await createRoot(context);

@@ -7,6 +7,7 @@ import { readEnv } from "./env.js";
 import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
 import { createDevMailer, createSmtpMailer, trackSends } from "./mail/mailer.js";
+import { startPruneSchedule } from "./prune-schedule.js";
 import { mountWebApps } from "./web.js";
 
 const SHUTDOWN_GRACE_IN_MS = 10_000;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     },
   };
   const app = createApp(deps);
+  const pruning = startPruneSchedule(deps);
   mountWebApps(app, env.WEB_DIST_DIR, logger);
   const server = serve({ fetch: app.fetch, port: env.PORT }, (info) => {
     logger.info(
@@ -51,11 +53,13 @@ async function main(): Promise<void> {
   // they started go out (R11: an answered change keeps its notice; each send has its deadline),
   // then close the database.
   const stop = () => {
+    const pruned = pruning.stop();
     const answered = new Promise<void>((resolve) => server.close(() => resolve()));
     const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_IN_MS).unref());
     void Promise.race([answered, grace])
       .then(() => mailer.sent())
       .then(() => mailer.close?.())
+      .then(() => pruned)
       .finally(() => database.close())
       .finally(() => process.exit(0));
   };

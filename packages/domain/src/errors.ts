@@ -29,6 +29,8 @@ export const errorMessages = {
   INVALID_TOKEN: "This link is not valid or has expired.",
   PAYLOAD_TOO_LARGE: "The request body is too large.",
   DATABASE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
+  ENCRYPTION_KEY_MISSING:
+    "Your two-factor code cannot be checked right now because of a problem on our side. Try again later.",
   INTERNAL_ERROR: "Something went wrong on our side.",
 } as const;
 

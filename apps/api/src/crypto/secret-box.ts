@@ -32,6 +32,12 @@ export function sealSecret(
   return ["v1", id, Buffer.from(iv).toString("base64url"), body.toString("base64url")].join(".");
 }
 
+/** The id of the key a ciphertext was sealed under, or null when it is not an envelope of ours. */
+export function sealedKeyId(sealed: string): string | null {
+  const [version, keyId] = sealed.split(".");
+  return version === "v1" && keyId ? keyId : null;
+}
+
 /** Returns null for a ciphertext that does not open: wrong key, tampered, or another user's row. */
 export function openSecret(ring: KeyRing, input: { sealed: string; userId: string }): string | null {
   const [version, keyId, iv, body] = input.sealed.split(".");

@@ -19,6 +19,7 @@ import {
   errorResponses,
   jsonBody,
   jsonResponse,
+  keyMissingResponses,
   NewPassword,
   Password,
   RecoveryCode,
@@ -99,6 +100,7 @@ const verify = createRoute({
       ErrorResponse,
       "TWO_FACTOR_LOCKED (hard cap): 100 wrong codes in a row locked the factor; no code is checked, no Retry-After",
     ),
+    ...keyMissingResponses,
   },
 });
 

@@ -13,6 +13,7 @@ import {
   errorResponses,
   jsonBody,
   jsonResponse,
+  keyMissingResponses,
   Me,
   Method,
   Password,
@@ -71,6 +72,7 @@ const confirm = createRoute({
       "2FA enabled; the recovery codes (root user, or a member when the team allows them) appear here only",
     ),
     ...errorResponses,
+    ...keyMissingResponses,
   },
 });
 
@@ -98,6 +100,7 @@ const regenerate = createRoute({
   responses: {
     200: jsonResponse(z.object({ recoveryCodes: RecoveryCodes }), "New codes"),
     ...errorResponses,
+    ...keyMissingResponses,
   },
 });
 
@@ -109,7 +112,7 @@ const removeOwn = createRoute({
   summary: "Remove your own 2FA with a current code: root user only (R10); a member never (R4)",
   middleware: requireSession,
   request: { body: jsonBody(z.strictObject({ code: Code })) },
-  responses: { 204: { description: "Removed" }, ...errorResponses },
+  responses: { 204: { description: "Removed" }, ...errorResponses, ...keyMissingResponses },
 });
 
 const stepUpRoute = createRoute({
@@ -133,6 +136,7 @@ const stepUpRoute = createRoute({
         .openapi("SteppedUp"),
       "Confirmed",
     ),
+    ...keyMissingResponses,
     ...errorResponses,
   },
 });

@@ -218,3 +218,11 @@ export const errorResponses = {
   409: jsonResponse(ErrorResponse, "A rule refuses the change"),
   429: jsonResponse(ErrorResponse, "TOO_MANY_ATTEMPTS, with Retry-After"),
 } as const;
+
+/** S4 rotation: the answer of a code check whose authenticator secret is sealed under a removed key. */
+export const keyMissingResponses = {
+  503: jsonResponse(
+    ErrorResponse,
+    "ENCRYPTION_KEY_MISSING: the authenticator secret is sealed under a key the server no longer has; no code was checked and nothing was charged (DATABASE_UNAVAILABLE: the database is away)",
+  ),
+} as const;

@@ -11,13 +11,20 @@ import { chargeCodeBudgetStatement } from "../limits/code-attempts.js";
  * factor's row is locked first, the order in which the settling statements take factor, challenge
  * and budget, so concurrent sign-ins cannot deadlock.
  */
-export function chargeChallengeCtes(challengeId: string, now: Date, rootMayRecover = false): SQL {
+export function chargeChallengeCtes(
+  challengeId: string,
+  now: Date,
+  rootMayRecover = false,
+  /** S4 rotation: a factor that must pass this (its secret's key is configured) is charged. */
+  isFactorCheckable: SQL = sql`true`,
+): SQL {
   const isOpen = rootMayRecover
     ? sql`(f.locked_at is null or exists (select 1 from users r where r.id = f.user_id and r.kind = 'root'))`
     : sql`f.locked_at is null`;
   return sql`open_factor as materialized (
       select f.user_id from two_factors f
       where f.user_id = (select c.user_id from sign_in_challenges c where c.id = ${challengeId}) and ${isOpen}
+        and ${isFactorCheckable}
       for update of f
     ), challenge as (
       update sign_in_challenges set attempt_count = attempt_count + 1

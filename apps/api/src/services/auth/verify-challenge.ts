@@ -1,5 +1,6 @@
 import { isCodeEntryLocked, SESSION_TOKEN_BYTES, type TwoFactorMethod } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
+import type { KeyRing } from "../../crypto/secret-box.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
@@ -23,6 +24,11 @@ import {
   notifyFactorLocked,
   notifyFailedSignInCode,
 } from "../two-factor/notify-security.js";
+import {
+  isColumnSealedUnderConfiguredKey,
+  resealedColumn,
+  resealIfStale,
+} from "../two-factor/sealed-secrets.js";
 import {
   chargeChallengeCtes,
   liveChallengeCtes,
@@ -56,9 +62,10 @@ interface ChargedChallenge {
  * and what a wrong code's notices need (the root user's address for a member, the challenge's
  * attempt count), so they cost no round trip.
  */
-function chargeChallengeStatement(challengeId: string, now: Date): SQL {
+function chargeChallengeStatement(challengeId: string, now: Date, keys: KeyRing): SQL {
+  const isCheckable = isColumnSealedUnderConfiguredKey(sql`f.secret_ciphertext`, keys);
   return sql`
-    with ${chargeChallengeCtes(challengeId, now)},
+    with ${chargeChallengeCtes(challengeId, now, false, isCheckable)},
     streak as (${chargeFactorStreakStatement(sql`select user_id from budget`, now)})
     select challenge.user_id as "userId", challenge.method as "challengeMethod",
       budget.user_id is not null as "isCharged", budget.count::int as "count",
@@ -93,6 +100,8 @@ function settleStatement(input: {
   now: Date;
   accepted: SQL;
   isLockingCharge: boolean;
+  /** S4 rotation: a secret sealed under an older key, sealed again under the first by this statement. */
+  resealed: { from: string; to: string } | null;
 }): SQL {
   const { match, now } = input;
   // Hard cap: the factor's update that takes the code resets its streak, unless it locked meanwhile.
@@ -100,6 +109,7 @@ function settleStatement(input: {
   const consume =
     match.kind === "totp"
       ? sql`consumed as (update two_factors set last_accepted_step = ${match.step}, ${resetFactorStreak}
+          ${input.resealed ? sql`, ${resealedColumn(input.resealed)}` : sql``}
           where user_id in (select user_id from live)
             and (last_accepted_step is null or last_accepted_step < ${match.step})
           returning user_id)`
@@ -127,10 +137,15 @@ export async function verifyChallenge({
   const now = deps.clock.now();
   const [charged] = await queryRows<ChargedChallenge>(
     deps.db,
-    chargeChallengeStatement(input.challengeId, now),
+    chargeChallengeStatement(input.challengeId, now, deps.keys),
   );
   if (!charged) {
-    return refuseUnchargedChallenge(deps.db, { challengeId: input.challengeId, now, rootMayRecover: false });
+    return refuseUnchargedChallenge(deps.db, {
+      challengeId: input.challengeId,
+      now,
+      rootMayRecover: false,
+      keys: deps,
+    });
   }
   if (!charged.isCharged) await refuseCharge(deps.db, charged.userId, now);
   if (charged.factorMethod !== charged.challengeMethod) throw new AppError("CHALLENGE_EXPIRED");
@@ -178,6 +193,10 @@ export async function verifyChallenge({
         now,
         accepted,
         isLockingCharge: charged.isLockingCharge,
+        resealed:
+          match.kind === "totp"
+            ? resealIfStale(deps, { userId: charged.userId, sealed: charged.sealedSecret })
+            : null,
       }),
     );
     if (settled?.created === 1) return { token, userId: charged.userId };

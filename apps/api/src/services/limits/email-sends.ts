@@ -10,7 +10,11 @@ export async function chargeUserEmailSend(
   input: { userId: string; now: Date; kind: "first" | "resend" },
 ): Promise<void> {
   const { userId, now } = input;
-  await tx.insert(emailSendBudgets).values({ userId }).onConflictDoNothing();
+  // An upsert that locks an existing row, so pruning cannot delete it between this and the read.
+  await tx
+    .insert(emailSendBudgets)
+    .values({ userId })
+    .onConflictDoUpdate({ target: emailSendBudgets.userId, set: { userId } });
   const [budget] = await tx
     .select()
     .from(emailSendBudgets)

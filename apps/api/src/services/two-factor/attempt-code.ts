@@ -9,6 +9,7 @@ import type { UserRow } from "../users.js";
 import { type CodeMatch, type CodeSource, matchCode } from "./codes.js";
 import { chargeUserFactorStreak, settleUserFactorStreak } from "./factor-streak.js";
 import { notifyCodeEntryLocked, notifyFactorLocked, recipientsOf } from "./notify-security.js";
+import { isSealedUnderConfiguredKey, refuseMissingKey, resealFactorIfStale } from "./sealed-secrets.js";
 
 class SettleRefused extends Error {}
 
@@ -44,7 +45,12 @@ export async function attemptCode<T>(
     const streak = await chargeUserFactorStreak(tx, subject.id, now);
     await input.charge?.(tx);
     const charged = await chargeUserCodeAttempt(tx, subject.id, now);
-    return { budget: charged, source: await input.source(tx), streak };
+    const source = await input.source(tx);
+    // S4 rotation: a secret whose key is gone checks no code; the throw rolls the charges back (hard cap).
+    if (source.kind === "totp" && !isSealedUnderConfiguredKey(deps.keys, source.sealedSecret)) {
+      refuseMissingKey(deps, { userId: subject.id, sealed: source.sealedSecret });
+    }
+    return { budget: charged, source, streak };
   });
   const match = await matchCode(deps.db, deps, { userId: subject.id, code: input.code, now, source });
   if (match) {
@@ -53,6 +59,9 @@ export async function attemptCode<T>(
         await settleUserFactorStreak(tx, subject.id, streak);
         const result = await input.settle(tx, match);
         if (result === null) throw new SettleRefused();
+        if (source.kind === "totp") {
+          await resealFactorIfStale(tx, deps, { userId: subject.id, sealed: source.sealedSecret });
+        }
         await resetUserCodeAttempts(tx, subject.id);
         await recordAuditEvent(tx, deps, {
           ...audit,

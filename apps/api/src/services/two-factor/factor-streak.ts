@@ -1,7 +1,9 @@
-import { MAX_CONSECUTIVE_FAILED_CODES } from "@cloud2fa/domain";
+import { MAX_CONSECUTIVE_FAILED_CODES, MAX_WRONG_CODES_PER_CHALLENGE } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { type Queryable, queryRows, type Tx } from "../../db/connect.js";
+import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
+import { isSealedUnderConfiguredKey, refuseMissingKey } from "./sealed-secrets.js";
 
 // Hard cap (issue 5): the domain's hard-cap.ts as guarded SQL; factor-streak.test.ts checks the mirror.
 
@@ -83,19 +85,31 @@ export async function settleUserFactorStreak(
 
 /**
  * A sign-in charge selected no challenge: TWO_FACTOR_LOCKED when the challenge is live but its factor
- * is locked (for a recovery code: a member's only), else CHALLENGE_EXPIRED. Off the hot path.
+ * is locked (for a recovery code: a member's only); with `keys`, ENCRYPTION_KEY_MISSING when it is
+ * live but its secret's key is gone (S4 rotation); else CHALLENGE_EXPIRED. Off the hot path.
  */
 export async function refuseUnchargedChallenge(
   q: Queryable,
-  input: { challengeId: string; now: Date; rootMayRecover: boolean },
+  input: { challengeId: string; now: Date; rootMayRecover: boolean; keys?: Pick<Deps, "keys" | "logger"> },
 ): Promise<never> {
-  const [row] = await queryRows<{ isLocked: boolean }>(
+  const [row] = await queryRows<{
+    isLocked: boolean;
+    isLive: boolean;
+    userId: string;
+    sealed: string | null;
+  }>(
     q,
-    sql`select true as "isLocked" from sign_in_challenges c
+    sql`select f.locked_at is not null and (u.kind = 'member' or not ${input.rootMayRecover}::boolean) as "isLocked",
+        c.attempt_count < ${MAX_WRONG_CODES_PER_CHALLENGE} as "isLive", c.user_id as "userId",
+        f.secret_ciphertext as "sealed"
+      from sign_in_challenges c
       join two_factors f on f.user_id = c.user_id join users u on u.id = c.user_id
       where c.id = ${input.challengeId} and c.consumed_at is null
-        and c.expires_at > ${input.now.toISOString()}::timestamptz and f.locked_at is not null
-        and (u.kind = 'member' or not ${input.rootMayRecover}::boolean)`,
+        and c.expires_at > ${input.now.toISOString()}::timestamptz`,
   );
-  throw new AppError(row ? "TWO_FACTOR_LOCKED" : "CHALLENGE_EXPIRED");
+  if (row?.isLocked) throw new AppError("TWO_FACTOR_LOCKED");
+  if (row?.isLive && input.keys && !isSealedUnderConfiguredKey(input.keys.keys, row.sealed)) {
+    refuseMissingKey(input.keys, { userId: row.userId, sealed: row.sealed });
+  }
+  throw new AppError("CHALLENGE_EXPIRED");
 }
