@@ -55,7 +55,7 @@ describe("no security headers: every page and API answer carries CSP, frame-ance
     for (const [path, type] of [
       ["/api/docs.js", "text/javascript; charset=utf-8"],
       ["/api/docs.css", "text/css; charset=utf-8"],
-    ]) {
+    ] as const) {
       const file = await call(context, "GET", path);
       expect(file.status, path).toBe(200);
       expect(file.headers.get("content-type"), path).toBe(type);
