@@ -41,12 +41,12 @@ describe("Audit trail journeys", () => {
     const csv = await readFile(await download.path(), "utf8");
     const lines = csv.split("\r\n");
     expect(lines[0]).toBe(
-      "id,at,type,actor_id,actor_kind,actor_email,subject_id,subject_kind,subject_email,client_address,user_agent,detail",
+      '"id","at","type","actor_id","actor_kind","actor_email","subject_id","subject_kind","subject_email","client_address","user_agent","detail"',
     );
     expect(lines.at(-1)).toBe("");
     const events = lines.slice(1, -1);
     expect(events).toHaveLength(2);
-    for (const line of events) expect(line.split(",")[2]).toBe("member.invited");
+    for (const line of events) expect(line.split(",")[2]).toBe('"member.invited"');
     expect(events[0]).toContain(auditor);
     expect(events[1]).toContain(other);
     expect(csv).toContain("root.audit@example.com");

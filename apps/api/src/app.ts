@@ -9,9 +9,10 @@ import { limitBodySize } from "./http/body-limit.js";
 import { rejectCrossSiteRequests } from "./http/csrf.js";
 import type { AppEnv } from "./http/env.js";
 import { AppError, errorBody } from "./http/errors.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
-import { docsPage } from "./routes/docs.js";
+import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
@@ -42,6 +43,7 @@ export function createApp(deps: Deps) {
   });
 
   const app = new OpenAPIHono<AppEnv>();
+  app.use("*", securityHeaders(deps.settings.publicUrl));
   app.use("*", limitBodySize(MAX_BODY_BYTES));
   app.use("*", rejectCrossSiteRequests(new URL(deps.settings.publicUrl).origin));
   app.use("*", attachRequestContext(deps));
@@ -52,6 +54,10 @@ export function createApp(deps: Deps) {
       : c.json(errorBody("DATABASE_UNAVAILABLE"), 503),
   );
   app.get("/api/docs", (c) => c.html(docsPage));
+  app.get("/api/docs.js", (c) =>
+    c.body(docsScript, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
+  );
+  app.get("/api/docs.css", (c) => c.body(docsStyle, 200, { "Content-Type": "text/css; charset=utf-8" }));
   // Chained so that AppType carries the routes for the typed client of the web apps (hc<AppType>).
   const routed = app.route("/api", api);
   app.notFound((c) => c.json(errorBody("NOT_FOUND"), 404));

@@ -20,7 +20,10 @@ interface AuditEvent {
 
 type Root = Awaited<ReturnType<typeof createRoot>>;
 
-const HEADER = `${AUDIT_CSV_HEADER.join(",")}\r\n`;
+const HEADER = `${AUDIT_CSV_HEADER.map((name) => `"${name}"`).join(",")}\r\n`;
+
+/** The first cell of a CSV line whose first cell holds no comma or quote (an event id). */
+const firstCell = (line: string) => line.split(",")[0]?.replaceAll('"', "");
 
 async function eventsOf(cookie: string, query = ""): Promise<AuditEvent[]> {
   const page = await call(context, "GET", `/api/team/audit-events?limit=100${query}`, { cookie });
@@ -217,10 +220,10 @@ describe("S8 the CSV export", () => {
     expect(`${lines[0]}\r\n`).toBe(HEADER);
     expect(lines.at(-1)).toBe("");
     expect(lines).toHaveLength(all.length + 2);
-    expect(lines.slice(1, -1).map((line) => line.split(",")[0])).toEqual(all.map((event) => event.id));
+    expect(lines.slice(1, -1).map(firstCell)).toEqual(all.map((event) => event.id));
   });
 
-  it("S8 exact cells: quotes doubled, commas and line breaks quoted, formulas neutralized", async () => {
+  it("S8 exact cells: every cell quoted, quotes doubled, formulas neutralized", async () => {
     const root = await createRoot(context);
     const at = context.clock.now().toISOString();
     const record = (id: string, userAgent: string, detail: Record<string, unknown> = {}) =>
@@ -242,16 +245,53 @@ describe("S8 the CSV export", () => {
     expect(response.status).toBe(200);
     const rows = (await eventsOf(root.cookie, "&type=member.deleted")).map((event) => event.id);
     const prefix = (index: number, subject: string) =>
-      `${rows[index]},${at},member.deleted,${root.id},root,${root.email},${subject},member,a@example.com,203.0.113.9,`;
+      `"${rows[index]}","${at}","member.deleted","${root.id}","root","${root.email}","${subject}","member","a@example.com","203.0.113.9",`;
     expect(response.body).toBe(
       HEADER +
-        `${prefix(0, "mem_6")}plain agent 1.0,{}\r\n` +
-        `${prefix(1, "mem_5")}'\tTab,{}\r\n` +
-        `${prefix(2, "mem_4")}'@SUM(A1),{}\r\n` +
-        `${prefix(3, "mem_3")}"'-2+3\r\nline",{}\r\n` +
+        `${prefix(0, "mem_6")}"plain agent 1.0","{}"\r\n` +
+        `${prefix(1, "mem_5")}"'\tTab","{}"\r\n` +
+        `${prefix(2, "mem_4")}"'@SUM(A1)","{}"\r\n` +
+        `${prefix(3, "mem_3")}"'-2+3\r\nline","{}"\r\n` +
         `${prefix(4, "mem_2")}"'+1,2","{""note"":""say \\""hi\\""\\nbye""}"\r\n` +
-        `${prefix(5, "mem_1")}"'=HYPERLINK(""http://evil.example"",""click"")",{}\r\n`,
+        `${prefix(5, "mem_1")}"'=HYPERLINK(""http://evil.example"",""click"")","{}"\r\n`,
     );
+  });
+
+  it("S8 CSV formula guard bypassed with `;`: no fragment a spreadsheet may split off starts a formula", async () => {
+    const root = await createRoot(context);
+    const agents = [
+      'Mozilla/5.0;=HYPERLINK("http://evil.example","click")',
+      "Mozilla/5.0; =1+2",
+      'Mozilla/5.0;"=1+2"',
+      "a|=cmd|' /C calc'!A0",
+      "a\t@SUM(A1)",
+      "a\n-2+3",
+      "a,+1",
+      "\uFF1D1+1;\uFF0B1;\uFF0D1;\uFF20SUM(A1)",
+      "\uFE661+1",
+    ];
+    for (const [index, userAgent] of agents.entries()) {
+      await recordAuditEvent(context.database.db, context.deps, {
+        accountId: root.accountId,
+        type: "member.deleted",
+        actor: null,
+        subject: { id: `mem_${index}`, kind: "member", email: "a@example.com" },
+        meta: { clientAddress: null, userAgent },
+        detail: { note: userAgent },
+      });
+    }
+    const response = await exportOf(root.cookie, "type=member.deleted");
+    expect(response.status).toBe(200);
+    const csv = response.body as string;
+    // Split as a spreadsheet might, on any separator, quotes ignored; each fragment without the spaces and
+    // quotes it may strip must not start a formula.
+    const fragments = csv.split(/[,;\t|\r\n]/).map((fragment) => fragment.replace(/^[\s"]+/, ""));
+    expect(fragments.filter((fragment) => /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66]/.test(fragment))).toEqual(
+      [],
+    );
+    for (const line of csv.split("\r\n").slice(1, -1)) expect(line).toMatch(/^"evt_[^"]*"(,"([^"]|"")*")+$/);
+    expect(csv).toContain(`"Mozilla/5.0;'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(csv).toContain(`"a|'=cmd|' /C calc'!A0"`);
   });
 
   it("S8 the export applies the same filters as the list", async () => {
@@ -259,10 +299,7 @@ describe("S8 the CSV export", () => {
     const changes = all.filter((event) => event.type === "member.status_changed");
     const query = `member=${alice.id}&type=member.status_changed&from=${changes[2]?.at}`;
     const response = await exportOf(root.cookie, query);
-    const ids = (response.body as string)
-      .split("\r\n")
-      .slice(1, -1)
-      .map((line) => line.split(",")[0]);
+    const ids = (response.body as string).split("\r\n").slice(1, -1).map(firstCell);
     expect(ids).toEqual(changes.slice(0, 3).map((event) => event.id));
     const none = await exportOf(root.cookie, "type=two_factor.locked");
     expect(none.status).toBe(200);
@@ -286,7 +323,7 @@ describe("S8 the CSV export", () => {
     const lines = (response.body as string).split("\r\n");
     expect(lines).toHaveLength(10_000 + 2);
     expect(lines[1]).toContain("ua 10000");
-    expect(lines.at(-2)).toContain("ua 1,");
+    expect(lines.at(-2)).toContain(`"ua 1",`);
   });
 });
 

@@ -231,6 +231,74 @@ describe("S8 every 2FA event is recorded with actor, subject, time, client addre
   });
 });
 
+describe("S8 audit gaps: sign-in without a second factor, sign-out", () => {
+  it("S8 audit gap: a sign-in that completes on the password alone is recorded as session.signed_in {secondFactor: false}", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    context.clock.advance(60);
+    const rootAt = context.clock.now();
+    const rootLogin = await act("POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+    });
+    expect(rootLogin.body.status).toBe("authenticated");
+    context.clock.advance(60);
+    const memberAt = context.clock.now();
+    const memberLogin = await act("POST", "/api/auth/member/login", {
+      body: { accountId: root.accountId, email: member.email, password: PASSWORD },
+    });
+    expect(memberLogin.body.status).toBe("authenticated");
+
+    const signIns = (await eventsOf(root.cookie)).filter((event) => event.type === "session.signed_in");
+    const [memberSignIn, rootSignIn] = signIns.filter((event) => event.clientAddress === CLIENT);
+    expect(memberSignIn?.actor).toEqual(party(member, "member"));
+    expect(memberSignIn?.subject).toEqual(party(member, "member"));
+    expect(memberSignIn?.detail).toEqual({ secondFactor: false });
+    expectFromClient(memberSignIn as AuditEvent, memberAt);
+    expect(rootSignIn?.actor).toEqual(party(root, "root"));
+    expect(rootSignIn?.subject).toEqual(party(root, "root"));
+    expect(rootSignIn?.detail).toEqual({ secondFactor: false });
+    expectFromClient(rootSignIn as AuditEvent, rootAt);
+  });
+
+  it("S8 a sign-in with a code is its code_accepted, not a session.signed_in; a refused password records neither", async () => {
+    const root = await createRoot(context);
+    const secret = await enableTotp(context, root.cookie);
+    const before = (await eventsOf(root.cookie)).filter((event) => event.type === "session.signed_in");
+    const wrong = await act("POST", "/api/auth/root/login", {
+      body: { email: root.email, password: "not it" },
+    });
+    expect(wrong.status).toBe(401);
+    const login = await act("POST", "/api/auth/root/login", {
+      body: { email: root.email, password: PASSWORD },
+    });
+    context.clock.advance(30);
+    const verified = await act("POST", `/api/auth/challenges/${login.body.challengeId}/verify`, {
+      body: { code: totpNow(context, secret) },
+    });
+    expect(verified.status).toBe(200);
+    const after = (await eventsOf(root.cookie)).filter((event) => event.type === "session.signed_in");
+    expect(after).toEqual(before);
+  });
+
+  it("S8 audit gap: sign-out is recorded as session.signed_out, once for the session", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    context.clock.advance(60);
+    const signedOutAt = context.clock.now();
+    expect((await act("POST", "/api/auth/logout", { cookie: member.cookie })).status).toBe(204);
+    context.clock.advance(60);
+    expect((await act("POST", "/api/auth/logout", { cookie: member.cookie })).status).toBe(204);
+    expect((await act("POST", "/api/auth/logout")).status).toBe(204);
+
+    const signedOut = await onlyEvent(root.cookie, "session.signed_out");
+    expect(signedOut.actor).toEqual(party(member, "member"));
+    expect(signedOut.subject).toEqual(party(member, "member"));
+    expect(signedOut.detail).toEqual({});
+    expectFromClient(signedOut, signedOutAt);
+    expect((await call(context, "GET", "/api/me", { cookie: member.cookie })).status).toBe(401);
+  });
+});
+
 describe("S8 team events", () => {
   async function invite(root: Root, email: string) {
     const invited = await act("POST", "/api/team/members", {

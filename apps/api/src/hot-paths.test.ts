@@ -92,6 +92,11 @@ describe("the hot paths are lean (counted SQL round trips, a transaction countin
       const measured = await roundTrips(() => login(email, password));
       expect(measured.result.status).toBe(status);
       expect(measured.roundTrips, `${email} ${status}`).toBeLessThanOrEqual(2);
+      // S8: a session on the password alone writes its session.signed_in row in the session's own statement.
+      const isPasswordOnlySession = email === plain.email && status === 200;
+      expect(statements.some((query) => query.includes("insert into audit_events"))).toBe(
+        isPasswordOnlySession,
+      );
     }
   });
 

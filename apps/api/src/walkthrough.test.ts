@@ -28,5 +28,17 @@ describe("the README walk-through", () => {
       twoFactor: { enabled: true, method: "totp" },
     });
     expect(JSON.stringify(me.body)).not.toContain(secret);
+
+    // S8, step 8: the sign-in on the password alone and the sign-out are in the trail too.
+    const trail = await call(context, "GET", "/api/team/audit-events", { cookie: verified.cookie });
+    expect(trail.body.events.map((event: { type: string }) => event.type)).toEqual([
+      "two_factor.code_accepted",
+      "session.signed_out",
+      "two_factor.code_accepted",
+      "two_factor.enabled",
+      "two_factor.setup_started",
+      "session.signed_in",
+      "root.signed_up",
+    ]);
   });
 });

@@ -19,6 +19,8 @@ export const auditEventTypes = [
   "member.sso_changed",
   "member.deleted",
   "root.signed_up",
+  "session.signed_in",
+  "session.signed_out",
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -50,6 +50,8 @@ export const auditEventNames: Record<AuditEventType, string> = {
   "member.sso_changed": "Member SSO changed",
   "member.deleted": "Member deleted",
   "root.signed_up": "Root user signed up",
+  "session.signed_in": "Signed in without 2FA",
+  "session.signed_out": "Signed out",
 };
 
 const TWO_FACTOR = "two_factor";

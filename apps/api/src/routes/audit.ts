@@ -59,8 +59,9 @@ const auditExport = createRoute({
   middleware,
   summary: `The filtered audit events as CSV, newest first, at most ${AUDIT_EXPORT_MAX_ROWS.toLocaleString("en")} rows (root, administrators, auditors)`,
   description:
-    "The same filters as the list. A header row, then one event a line (RFC 4180, CRLF); a cell that starts " +
-    "with =, +, -, @, a tab or a carriage return gets a leading single quote (CSV injection). " +
+    "The same filters as the list. A header row, then one event a line (RFC 4180, CRLF, every cell quoted). " +
+    "Against CSV injection a single quote goes before =, +, -, @, a tab or a carriage return (or their full-width " +
+    "forms) at the start of a cell or after any , ; tab | or line break, spaces and quotes between. " +
     "`X-Export-Truncated: true` when more events matched than the bound.",
   request: { query: z.strictObject(auditFilter).refine(isFromBeforeTo, FROM_AFTER_TO) },
   responses: {

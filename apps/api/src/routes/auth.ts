@@ -8,7 +8,7 @@ import { verifyRootEmail } from "../services/accounts/verify-email.js";
 import { type LogInResult, logIn } from "../services/auth/log-in.js";
 import { recoverChallenge } from "../services/auth/recover-challenge.js";
 import { resendChallengeCode } from "../services/auth/resend-code.js";
-import { revokeSession } from "../services/auth/sessions.js";
+import { signOut } from "../services/auth/sign-out.js";
 import { verifyChallenge } from "../services/auth/verify-challenge.js";
 import {
   AccountId,
@@ -150,7 +150,7 @@ const logout = createRoute({
   method: "post",
   path: "/auth/logout",
   tags,
-  summary: "Sign out: the session is revoked server-side",
+  summary: "Sign out: the session is revoked server-side (audited as session.signed_out)",
   responses: { 204: { description: "Signed out" } },
 });
 
@@ -227,7 +227,7 @@ export const authRoutes = createRouter()
   .openapi(logout, async (c) => {
     const deps = c.get("deps");
     const auth = await loadSession(c);
-    if (auth) await revokeSession(deps.db, auth.sessionId, deps.clock.now());
+    if (auth) await signOut({ deps, auth, meta: c.get("meta") });
     clearSessionCookie(c, deps.settings);
     return c.body(null, 204);
   });

@@ -1,15 +1,22 @@
-/** A self-contained page that renders /api/openapi.json (no CDN: the product runs offline). */
+/**
+ * A self-contained page that renders /api/openapi.json (no CDN: the product runs offline). Its script
+ * and style are files of their own, as the CSP allows no inline ones.
+ */
 export const docsPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>cloud2fa API</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+<link rel="stylesheet" href="/api/docs.css"></head>
+<body><h1>cloud2fa API</h1><p>Generated from <a href="/api/openapi.json">/api/openapi.json</a>.</p><div id="ops">Loading…</div>
+<script src="/api/docs.js"></script></body></html>`;
+
+export const docsStyle = `body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 h2{margin-top:2rem;border-bottom:1px solid #ddd}code,pre{font:13px ui-monospace,monospace}
 .op{border:1px solid #ddd;border-radius:6px;margin:.75rem 0;padding:.5rem .75rem}
 .m{display:inline-block;min-width:4.5rem;font-weight:700;text-transform:uppercase}
-pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:20rem}</style></head>
-<body><h1>cloud2fa API</h1><p>Generated from <a href="/api/openapi.json">/api/openapi.json</a>.</p><div id="ops">Loading…</div>
-<script>
-fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{
+pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:20rem}
+`;
+
+export const docsScript = `fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{
   const root=document.getElementById('ops');root.textContent='';
   const byTag={};
   for(const [path,item] of Object.entries(doc.paths))for(const [method,op] of Object.entries(item)){
@@ -25,4 +32,4 @@ fetch('/api/openapi.json').then(r=>r.json()).then(doc=>{
       pre.textContent=JSON.stringify({request:op.requestBody||op.parameters||null,responses:op.responses},null,2);
       d.append(s,pre);root.append(d);}}
 });
-</script></body></html>`;
+`;

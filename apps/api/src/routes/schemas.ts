@@ -1,4 +1,5 @@
 import {
+  auditEventTypes,
   MAX_EMAIL_LENGTH,
   MAX_PASSWORD_LENGTH,
   MAX_REMARK_LENGTH,
@@ -181,7 +182,13 @@ export const AuditParty = z
 export const AuditEvent = z
   .object({
     id: z.string(),
-    type: z.string(),
+    type: z.string().openapi({
+      description:
+        `One of ${auditEventTypes.join(", ")}. ` +
+        "session.signed_in: a session opened on the password alone (no second factor enrolled), detail " +
+        "{secondFactor: false}; a sign-in with a code is two_factor.code_accepted or recovery_code_used. " +
+        "session.signed_out: a session ended by sign-out.",
+    }),
     actor: AuditParty,
     subject: AuditParty,
     at: z.string(),

@@ -1,11 +1,14 @@
-// A cell a spreadsheet would run as a formula (CSV injection) gets a leading single quote.
-const FORMULA_START = /^[=+\-@\t\r]/;
+// CSV injection: a spreadsheet may split a line on its locale's separator (`;` in much of Europe, also
+// tab or `|`) and on line breaks, ignoring our quotes, so a formula may start any fragment, not only the
+// cell. Such a start (after spaces or quotes a spreadsheet may strip) gets a single quote before it.
+// The triggers: = + - @ tab CR, and the full-width and small forms an East Asian spreadsheet reads alike.
+const FORMULA_START = /(^|[,;\t|\r\n])(?=[\s"]*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B])/g;
 
-/** One RFC 4180 cell: quoted when it holds a quote, comma or line break; quotes doubled. */
+/** One RFC 4180 cell, always quoted (quotes doubled), with every formula start neutralised. */
 export function csvCell(value: string | null): string {
-  if (value === null) return "";
-  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+  if (value === null) return '""';
+  const guarded = value.replace(FORMULA_START, "$1'");
+  return `"${guarded.replaceAll('"', '""')}"`;
 }
 
 /** Rows of cells as CSV text, lines ended with CRLF. */

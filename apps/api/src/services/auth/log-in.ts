@@ -16,7 +16,8 @@ import { asDate, type Queryable, queryRows, type Tx } from "../../db/connect.js"
 import { AppError } from "../../http/errors.js";
 import { emailCodeMessage } from "../../mail/messages.js";
 import { resendVerificationLink } from "../accounts/resend-verification.js";
-import type { ServiceCall } from "../context.js";
+import { auditEventInsertWhen, partyOf } from "../audit/record-event.js";
+import type { RequestMeta, ServiceCall } from "../context.js";
 import {
   type PasswordThrottle,
   passwordThrottleOf,
@@ -140,7 +141,7 @@ async function openFor(
   deps: ServiceCall<LogInInput>["deps"],
   candidate: KnownCandidate,
   opening: Exclude<Opening, { kind: "refused" }>,
-  input: { now: Date; refund: SQL | null; tx?: Tx },
+  input: { now: Date; refund: SQL | null; meta: RequestMeta; tx?: Tx },
 ): Promise<Opened | null> {
   const { now, refund } = input;
   const q: Queryable = input.tx ?? deps.db;
@@ -149,13 +150,30 @@ async function openFor(
   if (opening.kind === "session") {
     const sessionId = createId(deps.random, "ses");
     const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+    // S8: a session on the password alone is audited in the statement that creates it (no round trip).
+    const party = partyOf(candidate);
+    const signedIn = auditEventInsertWhen(
+      deps,
+      {
+        accountId: candidate.accountId,
+        type: "session.signed_in",
+        actor: party,
+        subject: party,
+        meta: input.meta,
+        detail: { secondFactor: false },
+      },
+      sql`select 1 from created`,
+    );
     const created = await queryRows(
       q,
       sql`
-      with ${refundCte(refund)} ${unchangedUserCte(candidate)}
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-      select ${sessionId}, ${tokenHash}, id, ${at}, ${at} from unchanged
-      returning id`,
+      with ${refundCte(refund)} ${unchangedUserCte(candidate)},
+      created as (
+        insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
+        select ${sessionId}, ${tokenHash}, id, ${at}, ${at} from unchanged
+        returning id),
+      audited as (${signedIn})
+      select id from created`,
     );
     if (created.length === 0) return null;
     return {
@@ -208,6 +226,7 @@ async function reopen(
   deps: ServiceCall<LogInInput>["deps"],
   checked: KnownCandidate,
   now: Date,
+  meta: RequestMeta,
 ): Promise<Opened> {
   return deps.db.transaction(async (tx) => {
     // Locked first, read by the next statement: a statement that waited for a lock would still read
@@ -222,7 +241,7 @@ async function reopen(
     const known = { ...current, id: current.id };
     const opening = openingOf(known, now);
     if (opening.kind === "refused") throw new AppError(opening.reason);
-    const opened = await openFor(deps, known, opening, { now, refund: null, tx });
+    const opened = await openFor(deps, known, opening, { now, refund: null, meta, tx });
     // The row is share-locked by this transaction: its version cannot have moved since it was read.
     if (!opened) throw new AppError("DATABASE_UNAVAILABLE");
     return opened;
@@ -265,7 +284,8 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
     await queryRows(deps.db, refund);
     throw new AppError(opening.reason);
   }
-  const opened = (await openFor(deps, known, opening, { now, refund })) ?? (await reopen(deps, known, now));
+  const opened =
+    (await openFor(deps, known, opening, { now, refund, meta })) ?? (await reopen(deps, known, now, meta));
   if (opened.code !== undefined) {
     await sendMail(
       deps,

@@ -95,13 +95,6 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   };
 }
 
-export async function revokeSession(q: Queryable, sessionId: string, now: Date): Promise<void> {
-  await q
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-}
-
 /**
  * S5, R2: a sign-in whose password check began before this (in this transaction) opens nothing on
  * what it read: it waits for the user's row, then decides again (log-in.ts). Locks the row.
