@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import pLimit from "p-limit";
+import { AppError } from "../http/errors.js";
 
 // S6: argon2id (the library's default algorithm) with OWASP's first recommendation: m=19 MiB, t=2, p=1.
 const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -9,25 +10,79 @@ const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
  * Hashes run on libuv's thread pool, off the event loop; at most one per core but one, so a burst
  * of sign-ins cannot starve the event loop (and every other request) of CPU.
  */
-const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+const HASHING_THREADS = Math.max(1, availableParallelism() - 1);
+const hashing = pLimit(HASHING_THREADS);
 
-export function hashPassword(password: string): Promise<string> {
-  return hashing(() => hash(password, options));
-}
+/**
+ * Issue 13: at most this many hashes wait or run at once in this process (about a second of work:
+ * 40 ms each on this 2-core machine), and at most this many for one client address, so a burst from
+ * one address holds a few places ahead of everyone else's sign-in. Beyond either: 503 SERVER_BUSY.
+ */
+export const MAX_PENDING_PASSWORD_HASHES = 32 * HASHING_THREADS;
+export const MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS = 4 * HASHING_THREADS;
+export const SERVER_BUSY_RETRY_AFTER_IN_SECONDS = 1;
 
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await hashing(() => verify(passwordHash, password));
-  } catch {
-    return false;
-  }
+let pending = 0;
+const pendingByAddress = new Map<string, number>();
+
+/** A place in the hash queue, for one hash; given back when it ends, or by `release` if none runs. */
+export interface PasswordHashSlot {
+  verify(passwordHash: string, password: string): Promise<boolean>;
+  /** S6: an unknown email costs the same argon2 work as a wrong password. */
+  burn(password: string): Promise<false>;
+  hash(password: string): Promise<string>;
+  release(): void;
 }
 
 let dummyHash: Promise<string> | null = null;
 
-/** S6: an unknown email costs the same argon2 work as a wrong password. */
-export async function burnPasswordCheck(password: string): Promise<false> {
-  dummyHash ??= hashPassword("cloud2fa-timing-equaliser");
-  await verifyPassword(await dummyHash, password);
-  return false;
+/**
+ * A place in the queue for one password hash, taken before anything is charged for it; 503
+ * SERVER_BUSY with Retry-After when the process or the client address has its fill waiting.
+ */
+export function admitPasswordHash(clientAddress: string | null): PasswordHashSlot {
+  const ofAddress = clientAddress === null ? 0 : (pendingByAddress.get(clientAddress) ?? 0);
+  if (pending >= MAX_PENDING_PASSWORD_HASHES || ofAddress >= MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS) {
+    throw new AppError("SERVER_BUSY", { retryAfterSeconds: SERVER_BUSY_RETRY_AFTER_IN_SECONDS });
+  }
+  pending++;
+  if (clientAddress !== null) pendingByAddress.set(clientAddress, ofAddress + 1);
+  let isHeld = true;
+  const release = () => {
+    if (!isHeld) return;
+    isHeld = false;
+    pending--;
+    if (clientAddress === null) return;
+    const left = (pendingByAddress.get(clientAddress) ?? 1) - 1;
+    if (left > 0) pendingByAddress.set(clientAddress, left);
+    else pendingByAddress.delete(clientAddress);
+  };
+  const run = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await hashing(work);
+    } finally {
+      release();
+    }
+  };
+  const check = (passwordHash: string, password: string) =>
+    run(() => verify(passwordHash, password)).catch(() => false);
+  return {
+    verify: check,
+    async burn(password) {
+      dummyHash ??= hashing(() => hash("cloud2fa-timing-equaliser", options));
+      await check(await dummyHash, password);
+      return false;
+    },
+    hash: (password) => run(() => hash(password, options)),
+    release,
+  };
+}
+
+/** A hash with no client address to count it by (sign-up, invitation): the process's bound only. */
+export function hashPassword(password: string): Promise<string> {
+  return admitPasswordHash(null).hash(password);
+}
+
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return admitPasswordHash(null).verify(passwordHash, password);
 }

@@ -26,6 +26,7 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_TOKEN: 400,
   PAYLOAD_TOO_LARGE: 413,
   DATABASE_UNAVAILABLE: 503,
+  SERVER_BUSY: 503,
   INTERNAL_ERROR: 500,
 };
 
