@@ -160,4 +160,11 @@ describe("issue 13: the per-address password limit holds in a burst, and a burst
     expect(await countOf("address:198.51.100.11")).toBe(0);
     expect(await countOf(`account:root:${root.email}`)).toBe(0);
   }, 120_000);
+
+  it("issue 13: the OpenAPI document names 503 SERVER_BUSY on the routes that check a password", async () => {
+    const document = await call(context, "GET", "/api/openapi.json");
+    for (const path of ["/auth/root/login", "/auth/member/login", "/me/two-factor/setup"]) {
+      expect(document.body.paths[path].post.responses["503"].description, path).toContain("SERVER_BUSY");
+    }
+  });
 });

@@ -21,6 +21,7 @@ import {
   jsonResponse,
   NewPassword,
   Password,
+  passwordHashResponses,
   RecoveryCode,
   SignInResult,
   Token,
@@ -37,7 +38,7 @@ const signUp = createRoute({
   tags,
   summary: "Sign up a root user; mails a verification link (same answer whether or not the address is taken)",
   request: { body: jsonBody(z.strictObject({ email: Email, password: NewPassword })) },
-  responses: { 202: jsonResponse(Accepted, "Mail sent"), ...errorResponses },
+  responses: { 202: jsonResponse(Accepted, "Mail sent"), ...errorResponses, ...passwordHashResponses },
 });
 
 const verifyEmail = createRoute({
@@ -55,7 +56,11 @@ const rootLogin = createRoute({
   tags,
   summary: "Root sign-in: a session, or a second-factor challenge (R2)",
   request: { body: jsonBody(z.strictObject({ email: Email, password: Password })) },
-  responses: { 200: jsonResponse(SignInResult, "Signed in, or a code is required"), ...errorResponses },
+  responses: {
+    200: jsonResponse(SignInResult, "Signed in, or a code is required"),
+    ...errorResponses,
+    ...passwordHashResponses,
+  },
 });
 
 const memberLogin = createRoute({
@@ -67,6 +72,7 @@ const memberLogin = createRoute({
   responses: {
     200: jsonResponse(SignInResult, "Signed in, or a code is required"),
     ...errorResponses,
+    ...passwordHashResponses,
     403: jsonResponse(
       ErrorResponse,
       "TWO_FACTOR_LOCKED (hard cap): the right password, but the factor is locked; only the root user's Remove 2FA unlocks it",

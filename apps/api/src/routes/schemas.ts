@@ -218,3 +218,11 @@ export const errorResponses = {
   409: jsonResponse(ErrorResponse, "A rule refuses the change"),
   429: jsonResponse(ErrorResponse, "TOO_MANY_ATTEMPTS, with Retry-After"),
 } as const;
+
+/** Routes that hash or check a password: the server's queue of password hashes is bounded (issue 13). */
+export const passwordHashResponses = {
+  503: jsonResponse(
+    ErrorResponse,
+    "SERVER_BUSY, with Retry-After: too many password checks are waiting in this server, or from this client address; nothing was checked",
+  ),
+} as const;
