@@ -31,7 +31,7 @@ describe("S3 password throttling per client address", () => {
       .from(passwordThrottles)
       .where(eq(passwordThrottles.key, "address:203.0.113.7"));
     expect(address?.count).toBe(0);
-  });
+  }, 120_000);
 
   it("S3 after 50 wrong passwords from one address across accounts → 429 with Retry-After, other addresses unaffected", async () => {
     const root = await createRoot(context);

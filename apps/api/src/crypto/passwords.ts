@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
-import pLimit from "p-limit";
 import { AppError } from "../http/errors.js";
 
 // S6: argon2id (the library's default algorithm) with OWASP's first recommendation: m=19 MiB, t=2, p=1.
@@ -11,12 +10,51 @@ const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
  * of sign-ins cannot starve the event loop (and every other request) of CPU.
  */
 const HASHING_THREADS = Math.max(1, availableParallelism() - 1);
-const hashing = pLimit(HASHING_THREADS);
+
+/**
+ * The waiting hashes, by client address, taken in turn (round robin), so a burst from one address
+ * delays another address's sign-in by at most one hash per thread, however much of it waits.
+ */
+const waitingByAddress = new Map<string, (() => void)[]>();
+let running = 0;
+
+function startNext(): void {
+  while (running < HASHING_THREADS) {
+    const next = waitingByAddress.entries().next();
+    if (next.done) return;
+    const [address, waiting] = next.value;
+    const start = waiting.shift();
+    waitingByAddress.delete(address);
+    if (waiting.length > 0) waitingByAddress.set(address, waiting); // to the back of the round
+    if (start) {
+      running++;
+      start();
+    }
+  }
+}
+
+function hashing<T>(address: string | null, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const key = address ?? "";
+    const waiting = waitingByAddress.get(key) ?? [];
+    waiting.push(() => {
+      Promise.resolve()
+        .then(work)
+        .then(resolve, reject)
+        .finally(() => {
+          running--;
+          startNext();
+        });
+    });
+    waitingByAddress.set(key, waiting);
+    startNext();
+  });
+}
 
 /**
  * Issue 13: at most this many hashes wait or run at once in this process (about a second of work:
  * 40 ms each on this 2-core machine), and at most this many for one client address, so a burst from
- * one address holds a few places ahead of everyone else's sign-in. Beyond either: 503 SERVER_BUSY.
+ * one address cannot fill the queue for everyone else. Beyond either: 503 SERVER_BUSY.
  */
 export const MAX_PENDING_PASSWORD_HASHES = 32 * HASHING_THREADS;
 export const MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS = 4 * HASHING_THREADS;
@@ -59,7 +97,7 @@ export function admitPasswordHash(clientAddress: string | null): PasswordHashSlo
   };
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await hashing(work);
+      return await hashing(clientAddress, work);
     } finally {
       release();
     }
@@ -69,7 +107,7 @@ export function admitPasswordHash(clientAddress: string | null): PasswordHashSlo
   return {
     verify: check,
     async burn(password) {
-      dummyHash ??= hashing(() => hash("cloud2fa-timing-equaliser", options));
+      dummyHash ??= hashing(null, () => hash("cloud2fa-timing-equaliser", options));
       await check(await dummyHash, password);
       return false;
     },
