@@ -5,7 +5,7 @@
 //        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
 //                               beside one pgbench run; prints the figures, writes no report)
 //        pnpm bench --password-burst [--api-root=<checkout>]
-//                              (issue 13: waves of 600 wrong sign-ins from one address beside real users'
+//                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
 //                               sign-ins; --api-root measures another checkout's API, e.g. main's)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
