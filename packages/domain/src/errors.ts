@@ -29,7 +29,7 @@ export const errorMessages = {
   INVALID_TOKEN: "This link is not valid or has expired.",
   PAYLOAD_TOO_LARGE: "The request body is too large.",
   DATABASE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
-  SERVER_BUSY: "The service is busy checking other sign-ins. Try again in a moment.",
+  SERVER_BUSY: "Too many passwords are being checked right now.",
   INTERNAL_ERROR: "Something went wrong on our side.",
 } as const;
 
