@@ -4,15 +4,19 @@
 //        pnpm bench --soak     (five minutes of /api/me + code verification; RSS sampled every 10 s)
 //        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
 //                               beside one pgbench run; prints the figures, writes no report)
+//        pnpm bench --password-burst [--api-root=<checkout>]
+//                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
+//                               sign-ins; --api-root measures another checkout's API, e.g. main's)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import os, { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, send } from "./lib/http-load.mjs";
 import { createInstrument, sampleEventLoop } from "./lib/instrument.mjs";
+import { runPasswordBurst, writePasswordBurstReport } from "./lib/password-burst.mjs";
 import { prepareCeilingTable, runPgbench } from "./lib/pgbench.mjs";
 import { writeReport, writeSoakReport } from "./lib/report.mjs";
 import { cloneUsers, openChallenges, seedThroughApi } from "./lib/seed.mjs";
@@ -21,12 +25,17 @@ import { runSoak } from "./lib/soak.mjs";
 import { nextStepFor, totpCode, wrongCodeFor } from "./lib/totp.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const apiDir = join(root, "apps/api");
+// The checkout whose API is built and measured: this one, or --api-root=<path> (a checkout of main, to
+// measure before a change with the bench of after it).
+const apiRootOption = process.argv.find((arg) => arg.startsWith("--api-root="))?.slice("--api-root=".length);
+const apiRoot = apiRootOption ? resolve(apiRootOption) : root;
+const apiDir = join(apiRoot, "apps/api");
 const postgres = createRequire(join(apiDir, "package.json"))("postgres");
 
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const isSoak = process.argv.includes("--soak");
 const isQuick = process.argv.includes("--quick");
+const isPasswordBurst = process.argv.includes("--password-burst");
 const PLAN = {
   concurrency: isQuick ? [64] : [16, 64],
   apiUsers: 4,
@@ -62,7 +71,7 @@ function build(dir) {
 
 const git = (...args) => {
   try {
-    return execFileSync("git", args, { cwd: root }).toString().trim();
+    return execFileSync("git", args, { cwd: apiRoot }).toString().trim();
   } catch {
     return "unknown";
   }
@@ -74,7 +83,7 @@ async function main() {
   const commit = git("rev-parse", "--short", "HEAD");
   const dirty = git("status", "--porcelain", "--", "apps/api", "packages/domain");
   log("building packages/domain and apps/api");
-  const builds = { domain: build(join(root, "packages/domain")), api: build(apiDir) };
+  const builds = { domain: build(join(apiRoot, "packages/domain")), api: build(apiDir) };
 
   const databaseName = `c2f_bench_${startedAt.getTime()}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
@@ -98,7 +107,7 @@ async function main() {
   try {
     // pgbench's 64 connections share max_connections with others' tests: run it while the API holds none.
     const ceilings = [];
-    if (!isSoak) {
+    if (!isSoak && !isPasswordBurst) {
       const setupSql = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} });
       await prepareCeilingTable(setupSql);
       await setupSql.end();
@@ -136,6 +145,24 @@ async function main() {
     const clone = (prefix, count) =>
       cloneUsers({ sql, key: KEY, templateUserId: seeded.templateUserId, prefix, count });
 
+    if (isPasswordBurst) {
+      log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; the burst`);
+      const result = await runPasswordBurst({ base, sql, users: seeded.users, password: PASSWORD, log });
+      const [{ server_version: postgresVersion }] = await admin`show server_version`;
+      const command = `pnpm bench --password-burst${apiRootOption ? ` --api-root=${apiRootOption}` : ""}`;
+      writePasswordBurstReport({
+        root,
+        startedAt,
+        loadBefore,
+        commit,
+        dirty,
+        builds,
+        command,
+        postgresVersion,
+        result,
+      });
+      return;
+    }
     if (isSoak) {
       const users = await clone("soak", 3000);
       log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; soaking for 5 minutes`);

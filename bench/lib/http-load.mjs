@@ -5,7 +5,7 @@ import http from "node:http";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
 
 /** One request; resolves to { status, body, cookie, elapsedInMs } (a network error is status 0). */
-export function send(base, method, path, { body, headers = {} } = {}) {
+export function send(base, method, path, { body, headers = {}, agent: requestAgent = agent } = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const started = performance.now();
   return new Promise((resolve) => {
@@ -13,7 +13,7 @@ export function send(base, method, path, { body, headers = {} } = {}) {
       `${base}${path}`,
       {
         method,
-        agent,
+        agent: requestAgent,
         headers: payload === undefined ? headers : { "content-type": "application/json", ...headers },
       },
       (response) => {

@@ -21,7 +21,7 @@ function machine() {
   return { model, nproc, node: process.version, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB` };
 }
 
-function header({ title, startedAt, loadBefore, commit, dirty, builds, command, postgresVersion }) {
+export function header({ title, startedAt, loadBefore, commit, dirty, builds, command, postgresVersion }) {
   const m = machine();
   const loadAfter = os.loadavg();
   const load = (l) => l.map((x) => fmt(x, 2)).join(" / ");
@@ -39,7 +39,7 @@ function header({ title, startedAt, loadBefore, commit, dirty, builds, command, 
   ];
 }
 
-function writeFiles(root, startedAt, suffix, lines) {
+export function writeFiles(root, startedAt, suffix, lines) {
   const dir = join(root, "bench/results");
   mkdirSync(dir, { recursive: true });
   const stamp = startedAt.toISOString().slice(0, 16).replace("T", "-").replace(":", "");

@@ -7,21 +7,31 @@ const context = useTestApp({ settings: { trustProxyHops: 1 } });
 const from = (address: string) => ({ "x-forwarded-for": address });
 
 describe("S3 password throttling per client address", () => {
-  it("S3 many people behind one address signing in at once are not refused for each other", async () => {
+  it("S3 many people behind one address signing in, a few at a time, are not refused for each other: right passwords are given back", async () => {
     const roots = [];
     for (let index = 0; index < 12; index++) roots.push(await createRoot(context));
-    const attempts = await Promise.all(
-      roots.flatMap((root) =>
-        Array.from({ length: 5 }, () =>
-          call(context, "POST", "/api/auth/root/login", {
-            body: { email: root.email, password: PASSWORD },
+    // Issue 13: the address's attempt is reserved before the hash, and one address holds at most a few
+    // places in the hash queue, so these come a few at a time; 60 sign-ins exceed the address's 50.
+    const queue = roots.flatMap((root) => Array.from({ length: 5 }, () => root.email));
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let email = queue.shift(); email; email = queue.shift()) {
+          const attempt = await call(context, "POST", "/api/auth/root/login", {
+            body: { email, password: PASSWORD },
             headers: from("203.0.113.7"),
-          }),
-        ),
-      ),
+          });
+          statuses.push(attempt.status);
+        }
+      }),
     );
-    expect(attempts.map((attempt) => attempt.status)).toEqual(attempts.map(() => 200));
-  });
+    expect(statuses).toEqual(Array.from({ length: 60 }, () => 200));
+    const [address] = await context.deps.db
+      .select()
+      .from(passwordThrottles)
+      .where(eq(passwordThrottles.key, "address:203.0.113.7"));
+    expect(address?.count).toBe(0);
+  }, 120_000);
 
   it("S3 after 50 wrong passwords from one address across accounts → 429 with Retry-After, other addresses unaffected", async () => {
     const root = await createRoot(context);

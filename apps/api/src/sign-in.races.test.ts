@@ -15,20 +15,27 @@ import {
 } from "./test/harness.js";
 
 // S5, R2, S7: a user's access changes while a sign-in checks the password (argon2 takes a while).
-// The one seam: the real password check, held at its start until the test's change has committed.
+// The one seam: the real password check, held at its start (its place in the hash queue taken) until
+// the test's change has committed.
 const gate = vi.hoisted(() => ({ next: null as null | { reached: () => void; released: Promise<void> } }));
 vi.mock("./crypto/passwords.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("./crypto/passwords.js")>();
   return {
     ...real,
-    verifyPassword: async (passwordHash: string, password: string) => {
-      const hold = gate.next;
-      gate.next = null;
-      if (hold) {
-        hold.reached();
-        await hold.released;
-      }
-      return real.verifyPassword(passwordHash, password);
+    admitPasswordHash: (clientAddress: string | null) => {
+      const slot = real.admitPasswordHash(clientAddress);
+      return {
+        ...slot,
+        verify: async (passwordHash: string, password: string) => {
+          const hold = gate.next;
+          gate.next = null;
+          if (hold) {
+            hold.reached();
+            await hold.released;
+          }
+          return slot.verify(passwordHash, password);
+        },
+      };
     },
   };
 });

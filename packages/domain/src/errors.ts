@@ -31,6 +31,7 @@ export const errorMessages = {
   DATABASE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
   ENCRYPTION_KEY_MISSING:
     "Your two-factor code cannot be checked right now because of a problem on our side. Try again later.",
+  SERVER_BUSY: "Too many passwords are being checked right now.",
   INTERNAL_ERROR: "Something went wrong on our side.",
 } as const;
 

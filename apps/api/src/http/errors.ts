@@ -27,6 +27,7 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   PAYLOAD_TOO_LARGE: 413,
   DATABASE_UNAVAILABLE: 503,
   ENCRYPTION_KEY_MISSING: 503,
+  SERVER_BUSY: 503,
   INTERNAL_ERROR: 500,
 };
 

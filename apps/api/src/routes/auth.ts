@@ -22,6 +22,7 @@ import {
   keyMissingResponses,
   NewPassword,
   Password,
+  passwordHashResponses,
   RecoveryCode,
   SignInResult,
   Token,
@@ -38,7 +39,7 @@ const signUp = createRoute({
   tags,
   summary: "Sign up a root user; mails a verification link (same answer whether or not the address is taken)",
   request: { body: jsonBody(z.strictObject({ email: Email, password: NewPassword })) },
-  responses: { 202: jsonResponse(Accepted, "Mail sent"), ...errorResponses },
+  responses: { 202: jsonResponse(Accepted, "Mail sent"), ...errorResponses, ...passwordHashResponses },
 });
 
 const verifyEmail = createRoute({
@@ -67,7 +68,11 @@ const rootLogin = createRoute({
   description:
     "Before the email is verified, the right password answers like a wrong one (401 INVALID_CREDENTIALS) and mails the verification link again.",
   request: { body: jsonBody(z.strictObject({ email: Email, password: Password })) },
-  responses: { 200: jsonResponse(SignInResult, "Signed in, or a code is required"), ...errorResponses },
+  responses: {
+    200: jsonResponse(SignInResult, "Signed in, or a code is required"),
+    ...errorResponses,
+    ...passwordHashResponses,
+  },
 });
 
 const memberLogin = createRoute({
@@ -79,6 +84,7 @@ const memberLogin = createRoute({
   responses: {
     200: jsonResponse(SignInResult, "Signed in, or a code is required"),
     ...errorResponses,
+    ...passwordHashResponses,
     403: jsonResponse(
       ErrorResponse,
       "TWO_FACTOR_LOCKED (hard cap): the right password, but the factor is locked; only the root user's Remove 2FA unlocks it",

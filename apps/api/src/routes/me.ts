@@ -17,6 +17,7 @@ import {
   Me,
   Method,
   Password,
+  passwordHashResponses,
   RecoveryCodes,
 } from "./schemas.js";
 
@@ -55,7 +56,11 @@ const setup = createRoute({
     "Start a 2FA setup (R1, R3, R6, R7; R11: password again, throttled per user and address and counted at sign-in when wrong, S3). Replaces a pending setup.",
   middleware: requireSessionDuringEnrolment,
   request: { body: jsonBody(z.strictObject({ method: Method, password: Password })) },
-  responses: { 200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"), ...errorResponses },
+  responses: {
+    200: jsonResponse(SetupStarted, "Setup pending for 10 minutes"),
+    ...errorResponses,
+    ...passwordHashResponses,
+  },
 });
 
 const confirm = createRoute({

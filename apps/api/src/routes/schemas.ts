@@ -233,3 +233,11 @@ export const keyMissingResponses = {
     "ENCRYPTION_KEY_MISSING: the authenticator secret is sealed under a key the server no longer has; no code was checked and nothing was charged (DATABASE_UNAVAILABLE: the database is away)",
   ),
 } as const;
+
+/** Routes that hash or check a password: the server's queue of password hashes is bounded (issue 13). */
+export const passwordHashResponses = {
+  503: jsonResponse(
+    ErrorResponse,
+    "SERVER_BUSY, with Retry-After: too many password checks are waiting in this server, or from this client address; nothing was checked",
+  ),
+} as const;

@@ -17,6 +17,7 @@ import {
   MemberId,
   NewPassword,
   optionalJsonBody,
+  passwordHashResponses,
   Remark,
   RemovalReason,
   Role,
@@ -82,7 +83,12 @@ const invite = createRoute({
       }),
     ),
   },
-  responses: { 201: jsonResponse(Member, "Invited (pending)"), ...errorResponses, ...stepUpResponses },
+  responses: {
+    201: jsonResponse(Member, "Invited (pending)"),
+    ...errorResponses,
+    ...stepUpResponses,
+    ...passwordHashResponses,
+  },
 });
 
 const update = createRoute({

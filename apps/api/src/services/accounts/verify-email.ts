@@ -1,5 +1,5 @@
 import { and, eq, exists, gt, isNull, sql } from "drizzle-orm";
-import { verifyPassword } from "../../crypto/passwords.js";
+import { admitPasswordHash, verifyPassword } from "../../crypto/passwords.js";
 import { hashToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { oneTimeTokens, users } from "../../db/schema/index.js";
@@ -7,7 +7,6 @@ import { AppError } from "../../http/errors.js";
 import type { ServiceCall } from "../context.js";
 import {
   passwordThrottleOf,
-  recordPasswordFailure,
   refundPasswordAttemptStatement,
   reservePasswordAttempt,
 } from "../limits/password-throttle.js";
@@ -64,18 +63,27 @@ export async function verifyRootEmail({
     { kind: "root", emailNormalized: first.emailNormalized },
     meta.clientAddress,
   );
-  await reservePasswordAttempt(deps.db, throttle, now);
+  // Issue 13: a place in the hash queue, then both keys reserved before argon2; a wrong password
+  // stays charged, a right one gives them back.
+  const hashing = admitPasswordHash(meta.clientAddress);
   let chosen: PendingSignUp | undefined;
-  for (const signUp of pending) {
-    if (await verifyPassword(signUp.passwordHash, input.password)) {
-      chosen = signUp;
-      break;
+  try {
+    await reservePasswordAttempt(deps.db, throttle, now);
+    for (const [index, signUp] of pending.entries()) {
+      // The first check holds the queue place; the others count on the process's bound only.
+      const isRight =
+        index === 0
+          ? await hashing.verify(signUp.passwordHash, input.password)
+          : await verifyPassword(signUp.passwordHash, input.password);
+      if (isRight) {
+        chosen = signUp;
+        break;
+      }
     }
+  } finally {
+    hashing.release();
   }
-  if (!chosen) {
-    await recordPasswordFailure(deps.db, throttle, now);
-    throw new AppError("INVALID_CREDENTIALS", { isPasswordOnPage: true });
-  }
+  if (!chosen) throw new AppError("INVALID_CREDENTIALS", { isPasswordOnPage: true });
   await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
   const { userId, passwordHash } = chosen;
   await deps.db.transaction(async (tx) => {

@@ -10,7 +10,7 @@ import {
   type TwoFactorMethod,
 } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
-import { burnPasswordCheck, verifyPassword } from "../../crypto/passwords.js";
+import { admitPasswordHash } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { asDate, type Queryable, queryRows, type Tx } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
@@ -21,10 +21,11 @@ import type { RequestMeta, ServiceCall } from "../context.js";
 import {
   type PasswordThrottle,
   passwordThrottleOf,
-  recordPasswordFailure,
+  type Reservation,
   refundPasswordAttemptStatement,
   refusePasswordAttempt,
-  reservePasswordAttemptStatement,
+  reservationColumns,
+  reservePasswordAttemptCtes,
 } from "../limits/password-throttle.js";
 import { sendMail } from "../mail.js";
 import { issueEmailCode } from "../two-factor/codes.js";
@@ -67,7 +68,7 @@ const candidateColumns = sql`u.id, u.account_id as "accountId", u.kind, u.email,
 const candidateJoins = sql`left join two_factors factor on factor.user_id = u.id
     left join accounts team on team.id = u.account_id`;
 
-/** Round trip 1, one statement: reserve the password attempt (S3) and find the user with its factor. */
+/** Round trip 1, one statement: reserve the password attempt on both keys (S3) and find the user with its factor. */
 function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, now: Date): SQL {
   const emailNormalized = normalizeEmail(input.email);
   const match =
@@ -75,8 +76,8 @@ function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, n
       ? sql`u.kind = 'root' and u.email_normalized = ${emailNormalized}`
       : sql`u.kind = 'member' and u.account_id = ${input.accountId} and u.email_normalized = ${emailNormalized}`;
   return sql`
-    with reserved as (${reservePasswordAttemptStatement(throttle, now)})
-    select exists (select 1 from reserved) as "isReserved", ${candidateColumns}
+    with ${reservePasswordAttemptCtes(throttle, now)}
+    select ${reservationColumns}, ${candidateColumns}
     from (select 1) as one
     left join users u on ${match}
     ${candidateJoins}`;
@@ -253,30 +254,44 @@ async function reopen(
  * R2: with 2FA enabled the password only opens a challenge, never a session.
  * S5: what the password opens is inserted only if the user's access has not changed since it was
  * read; else it is decided again on the current row (`reopen`).
- * Two round trips besides the password hash (an emailed code takes more: the refund, then the code
- * with its mail budget in one transaction).
+ * Two round trips besides the password hash, one for a wrong password (an emailed code takes more:
+ * the refund, then the code with its mail budget in one transaction).
  */
 export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Promise<LogInResult> {
   const now = deps.clock.now();
   const emailNormalized = normalizeEmail(input.email);
   const throttle = passwordThrottleOf({ ...input, emailNormalized }, meta.clientAddress);
-  const [candidate] = await queryRows<Candidate & { isReserved: boolean }>(
-    deps.db,
-    findCandidateStatement(input, throttle, now),
-  );
-  if (!candidate?.isReserved) return refusePasswordAttempt(deps.db, throttle, now);
-  const isPasswordRight = candidate.id
-    ? await verifyPassword(candidate.passwordHash, input.password)
-    : await burnPasswordCheck(input.password);
-  // S6: before its email is verified, a root user's right password answers like a wrong one and mails the link again.
+  // Issue 13: a place in the hash queue first (503 beyond it, nothing charged); then both keys are
+  // reserved before argon2, so a wrong password is already counted and costs no further round trip.
+  const hashing = admitPasswordHash(meta.clientAddress);
+  let candidate: (Candidate & Reservation) | undefined;
+  let isPasswordRight = false;
+  try {
+    [candidate] = await queryRows<Candidate & Reservation>(
+      deps.db,
+      findCandidateStatement(input, throttle, now),
+    );
+    if (!candidate?.isReserved) {
+      return await refusePasswordAttempt(
+        deps.db,
+        throttle,
+        now,
+        candidate ?? { isReserved: false, isPartlyReserved: false },
+      );
+    }
+    isPasswordRight = candidate.id
+      ? await hashing.verify(candidate.passwordHash, input.password)
+      : await hashing.burn(input.password);
+  } finally {
+    hashing.release();
+  }
+  // S6: before its email is verified, a root user's right password answers like a wrong one (its
+  // reservation stays charged) and mails the link again.
   const isUnverified = candidate.kind === "root" && candidate.emailVerifiedAt === null;
   if (candidate.id && isPasswordRight && isUnverified) {
     await resendVerificationLink(deps, { ...candidate, id: candidate.id, emailNormalized }, { now, meta });
   }
-  if (!candidate.id || !isPasswordRight || isUnverified) {
-    await recordPasswordFailure(deps.db, throttle, now);
-    throw new AppError("INVALID_CREDENTIALS");
-  }
+  if (!candidate.id || !isPasswordRight || isUnverified) throw new AppError("INVALID_CREDENTIALS");
   const known = { ...candidate, id: candidate.id };
   const refund = refundPasswordAttemptStatement(throttle);
   const opening = openingOf(known, now);

@@ -1,7 +1,6 @@
 import {
   addSeconds,
   chargeWindowedCounter,
-  checkWindowedCounter,
   MAX_PASSWORD_FAILURES_PER_ACCOUNT,
   MAX_PASSWORD_FAILURES_PER_ADDRESS,
   PASSWORD_FAILURE_WINDOW_IN_SECONDS,
@@ -14,9 +13,8 @@ import { AppError } from "../../http/errors.js";
 
 /**
  * S3: password failures are throttled per account (an unknown address too) and per client address.
- * The account key is reserved before the check and refunded on success, so parallel guesses cannot
- * pass its limit; the address key is checked before and charged only after a failure, so people
- * behind one address signing in at once are not refused for each other's requests in flight.
+ * Both keys are reserved before the argon2 check, together or not at all, and given back on success,
+ * so parallel guesses cannot pass either limit: a burst from one address gets at most its 50 checks.
  */
 export interface PasswordThrottle {
   accountKey: string;
@@ -74,33 +72,80 @@ export function chargeThrottleStatement(
     returning t.key`;
 }
 
-/** The reservation of round trip 1, as a CTE: charged only while the address is not full. */
-export function reservePasswordAttemptStatement(throttle: PasswordThrottle, now: Date): SQL {
-  const windowOpenedBefore = addSeconds(now, -addressLimit.windowInSeconds).toISOString();
-  const isAddressOpen = sql`not exists (select 1 from password_throttles a where a.key = ${throttle.addressKey}
-    and a.window_started_at > ${windowOpenedBefore}::timestamptz and a.count >= ${addressLimit.limit})`;
-  return chargeThrottleStatement(throttle.accountKey, accountLimit, now, isAddressOpen);
+/** The keys of a throttle in the order every statement locks their rows, so that none deadlocks. */
+function keysOf(throttle: PasswordThrottle): { key: string; limit: WindowLimit }[] {
+  const keys = [{ key: throttle.accountKey, limit: accountLimit }];
+  if (throttle.addressKey) keys.push({ key: throttle.addressKey, limit: addressLimit });
+  // Every key starts with a distinct ASCII word ("account:", "address:", "reauth:"): any collation agrees.
+  return keys.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-/** A refused reservation: 429 with the Retry-After the domain gives for the counters as committed now. */
+function isFullStatement(key: string, limit: WindowLimit, now: Date): SQL {
+  const windowOpenedBefore = addSeconds(now, -limit.windowInSeconds).toISOString();
+  return sql`exists (select 1 from password_throttles f where f.key = ${key}
+    and f.window_started_at > ${windowOpenedBefore}::timestamptz and f.count >= ${limit.limit})`;
+}
+
+/**
+ * The reservation of round trip 1, as the CTEs `first_reserved` (the first key in lock order) and
+ * `reserved` (every key). The first is charged only while the second is not full as read, the second
+ * only once the first is; if the second turns out full meanwhile, the first is given back
+ * (`refusePasswordAttempt`).
+ */
+export function reservePasswordAttemptCtes(throttle: PasswordThrottle, now: Date): SQL {
+  const [first, second] = keysOf(throttle);
+  if (!first) throw new Error("a password throttle has an account key");
+  if (!second) {
+    return sql`first_reserved as (${chargeThrottleStatement(first.key, first.limit, now)}),
+    reserved as (select 1 from first_reserved)`;
+  }
+  const isSecondOpen = sql`not ${isFullStatement(second.key, second.limit, now)}`;
+  return sql`first_reserved as (${chargeThrottleStatement(first.key, first.limit, now, isSecondOpen)}),
+    reserved as (${chargeThrottleStatement(second.key, second.limit, now, sql`exists (select 1 from first_reserved)`)})`;
+}
+
+/** What the reservation CTEs charged, as columns of the statement's answer. */
+export const reservationColumns = sql`exists (select 1 from reserved) as "isReserved",
+      exists (select 1 from first_reserved) as "isPartlyReserved"`;
+
+export interface Reservation {
+  isReserved: boolean;
+  isPartlyReserved: boolean;
+}
+
+/**
+ * A refused reservation: the first key is given back if it alone was charged, then 429 with the
+ * Retry-After the domain gives for the counters as committed now.
+ */
 export async function refusePasswordAttempt(
   q: Queryable,
   throttle: PasswordThrottle,
   now: Date,
+  reservation: Reservation,
 ): Promise<never> {
+  const keys = keysOf(throttle);
+  const [first] = keys;
+  if (first && reservation.isPartlyReserved) {
+    await queryRows(
+      q,
+      sql`update password_throttles set count = greatest(count - 1, 0) where key = ${first.key}`,
+    );
+  }
   const rows = await q
     .select()
     .from(passwordThrottles)
-    .where(inArray(passwordThrottles.key, [throttle.accountKey, throttle.addressKey ?? throttle.accountKey]));
-  const counter = (key: string | null) =>
-    rows.find((row) => row.key === key) ?? { count: 0, windowStartedAt: null };
-  const address = checkWindowedCounter(counter(throttle.addressKey), addressLimit, now);
-  const account = chargeWindowedCounter(counter(throttle.accountKey), accountLimit, now);
-  const retryAfterSeconds = !address.ok
-    ? address.retryAfterSeconds
-    : !account.ok
-      ? account.retryAfterSeconds
-      : 1;
+    .where(
+      inArray(
+        passwordThrottles.key,
+        keys.map(({ key }) => key),
+      ),
+    );
+  let retryAfterSeconds = 1;
+  for (const { key, limit } of keys) {
+    const counter = rows.find((row) => row.key === key) ?? { count: 0, windowStartedAt: null };
+    const decision = chargeWindowedCounter(counter, limit, now);
+    if (!decision.ok) retryAfterSeconds = Math.max(retryAfterSeconds, decision.retryAfterSeconds);
+  }
   throw new AppError("TOO_MANY_ATTEMPTS", { retryAfterSeconds });
 }
 
@@ -124,26 +169,29 @@ export async function reservePasswordAttempt(
   throttle: PasswordThrottle,
   now: Date,
 ): Promise<void> {
-  const [reserved] = await queryRows(
+  const [reservation] = await queryRows<Reservation>(
     q,
-    sql`with reserved as (${reservePasswordAttemptStatement(throttle, now)}) select 1 from reserved`,
+    sql`with ${reservePasswordAttemptCtes(throttle, now)} select ${reservationColumns}`,
   );
-  if (!reserved) await refusePasswordAttempt(q, throttle, now);
+  if (!reservation?.isReserved)
+    await refusePasswordAttempt(
+      q,
+      throttle,
+      now,
+      reservation ?? { isReserved: false, isPartlyReserved: false },
+    );
 }
 
-/** After a wrong password: the address counts the failure (the account's reservation already does). */
-export async function recordPasswordFailure(
-  q: Queryable,
-  throttle: PasswordThrottle,
-  now: Date,
-): Promise<void> {
-  if (throttle.addressKey)
-    await queryRows(q, chargeThrottleStatement(throttle.addressKey, addressLimit, now));
-}
-
-/** After a right password: the reservation is given back. */
+/**
+ * After a right password: both reservations are given back, their rows locked in the reservation's
+ * order (a reservation of the same keys in flight would otherwise deadlock with it).
+ */
 export function refundPasswordAttemptStatement(throttle: PasswordThrottle): SQL {
-  return sql`update password_throttles set count = greatest(count - 1, 0) where key = ${throttle.accountKey}`;
+  const keys = keysOf(throttle).map(({ key }) => sql`${key}`);
+  return sql`update password_throttles t set count = greatest(t.count - 1, 0)
+    from (select key from password_throttles where key in (${sql.join(keys, sql`, `)})
+      order by key collate "C" for no key update) l
+    where t.key = l.key`;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import QRCode from "qrcode";
-import { verifyPassword } from "../../crypto/passwords.js";
+import { admitPasswordHash } from "../../crypto/passwords.js";
 import { sealSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
@@ -23,7 +23,6 @@ import {
   chargeSignInAccount,
   passwordThrottleOf,
   reauthThrottleOf,
-  recordPasswordFailure,
   refundPasswordAttemptStatement,
   reservePasswordAttempt,
 } from "../limits/password-throttle.js";
@@ -42,9 +41,10 @@ export function maskEmail(email: string): string {
 
 /**
  * R11 asks for the password again; S3 throttles the guesses on the user's own re-check key and the
- * client address, so a stolen session cannot try passwords here without limit, and a stranger's
- * wrong sign-ins cannot keep the signed-in owner from enrolling. A right one is given back; a wrong
- * one is counted on the address and on the sign-in's key too, and recorded (S8).
+ * client address, both reserved before the argon2 check, so a stolen session cannot try passwords
+ * here without limit, and a stranger's wrong sign-ins cannot keep the signed-in owner from
+ * enrolling. A right one is given back; a wrong one also counts on the sign-in's key, and is
+ * recorded (S8).
  */
 async function checkPasswordAgain(
   deps: ServiceCall<unknown>["deps"],
@@ -54,8 +54,15 @@ async function checkPasswordAgain(
 ): Promise<void> {
   const now = deps.clock.now();
   const throttle = reauthThrottleOf(loaded.row.id, meta.clientAddress);
-  await reservePasswordAttempt(deps.db, throttle, now);
-  if (await verifyPassword(loaded.row.passwordHash, input.password)) {
+  const hashing = admitPasswordHash(meta.clientAddress);
+  let isPasswordRight: boolean;
+  try {
+    await reservePasswordAttempt(deps.db, throttle, now);
+    isPasswordRight = await hashing.verify(loaded.row.passwordHash, input.password);
+  } finally {
+    hashing.release();
+  }
+  if (isPasswordRight) {
     await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
     return;
   }
@@ -64,7 +71,6 @@ async function checkPasswordAgain(
     meta.clientAddress,
   );
   await deps.db.transaction(async (tx) => {
-    await recordPasswordFailure(tx, throttle, now);
     await chargeSignInAccount(tx, signIn, now);
     await recordAuditEvent(tx, deps, {
       accountId: loaded.row.accountId,
