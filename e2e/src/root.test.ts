@@ -131,7 +131,7 @@ describe.concurrent("root user journeys", () => {
     await expect(page.getByTestId("two-factor-status").textContent()).resolves.toContain("Email Message");
 
     await page.goto(harness.url("/audit"));
-    await page.getByText("two_factor.enabled").first().waitFor();
+    await page.locator(`tr[data-event="two_factor.enabled"]`).first().waitFor();
     await saveScreenshot(page, "console-audit");
     await page.context().close();
   }, 150_000);

@@ -1,4 +1,5 @@
 export * from "./audit-page.js";
+export * from "./audit-words.js";
 export * from "./code.js";
 export * from "./code-input.js";
 export * from "./code-step.js";

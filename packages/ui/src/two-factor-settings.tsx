@@ -222,7 +222,7 @@ function ConfirmSetupForm(props: {
       >
         {(pending) => <QrSetupPanel qrCode={pending().qrCode} secret={pending().secret} />}
       </Show>
-      <p>Enter the code to confirm: two-factor authentication is on only after this step (R8).</p>
+      <p>Enter the code to confirm: two-factor authentication is on only after this step.</p>
       <CodeInput
         id="confirm-code"
         label="Verification code"
@@ -291,7 +291,7 @@ function ManageTwoFactor(props: {
           }}
         >
           <h3>Remove two-factor authentication</h3>
-          <p>Enter a current code to remove it (R10).</p>
+          <p>Enter a current code to remove it.</p>
           <Show when={props.me.twoFactor.method === "email"}>
             <button
               type="button"
