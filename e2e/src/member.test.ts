@@ -97,7 +97,9 @@ describe.concurrent("team member journeys", () => {
     await signOut(page);
 
     await signInMember(page, member.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await saveScreenshot(page, "member-sign-in-code");
     await enterTotpCode(page, member);
     await page.getByText(`Welcome, ${member.email}`).waitFor();

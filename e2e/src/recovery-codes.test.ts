@@ -33,7 +33,9 @@ describe("recovery codes", () => {
 
     await signOut(page);
     await harness.signInRoot(page, root.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await page.getByRole("button", { name: "Use a recovery code" }).click();
     await page.getByLabel("Recovery code").fill((codes[0] ?? "").toUpperCase());
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
