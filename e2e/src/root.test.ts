@@ -71,7 +71,9 @@ describe.concurrent("root user journeys", () => {
       "4 attempts left for this sign-in.",
     );
     await expect(codeField.inputValue()).resolves.toBe("");
-    await expect(page.evaluate("document.activeElement && document.activeElement.id")).resolves.toBe("sign-in-code");
+    await expect(page.evaluate("document.activeElement && document.activeElement.id")).resolves.toBe(
+      "sign-in-code",
+    );
     await saveScreenshot(page, "console-sign-in-code-wrong");
     // Notification: the password passed but the code failed (time, client address, browser).
     const wrongCode = await harness.smtp.waitFor(root.email, /Sign-in with a wrong code for your account/);
@@ -88,10 +90,19 @@ describe.concurrent("root user journeys", () => {
 
     // R10: the root user removes their own 2FA with a current code.
     await page.getByRole("navigation").getByRole("link", { name: "Security" }).click();
-    await page.getByText("Remove two-factor authentication").first().waitFor();
+    const removal = page.getByRole("form", { name: "Remove two-factor authentication" });
+    await removal.waitFor();
+    // Each action that needs a code has its own field; an empty submit is answered at that field only.
+    await removal.getByRole("button", { name: "Remove two-factor authentication" }).click();
+    await removal.getByText("Enter the 6-digit code.").waitFor();
+    await expect(page.getByRole("form", { name: "Recovery codes" }).getByRole("alert").count()).resolves.toBe(
+      0,
+    );
     await saveScreenshot(page, "console-security-remove");
     await enterTotpCode(page, root, "Current code");
-    await page.getByRole("button", { name: "Remove two-factor authentication" }).click();
+    await removal.getByRole("button", { name: "Remove two-factor authentication" }).click();
+    // The removal ends with a confirmation, and the setup is offered again.
+    await page.getByTestId("two-factor-removed").getByText("Two-factor authentication is removed.").waitFor();
     await page.getByLabel("Email Message").waitFor();
     await page.context().close();
   });
