@@ -2,6 +2,7 @@ import {
   canChangeMemberStatus,
   canChangeSso,
   describeError,
+  type ErrorCode,
   MAX_REMOVAL_REASON_LENGTH,
   type MemberRole,
   type MemberStatus,
@@ -190,196 +191,214 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
           filter={twoFactorFilter()}
           onFilter={setTwoFactorFilter}
         />
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">SSO</th>
-                <th scope="col">2FA</th>
-                <Show when={hasActions()}>
-                  <th scope="col">Actions</th>
-                </Show>
-              </tr>
-            </thead>
-            <tbody>
-              <For
-                each={shownMembers()}
-                fallback={
-                  <tr>
-                    <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>
-                  </tr>
-                }
-              >
-                {(member) => (
-                  <tr data-member={member.email}>
-                    <td>
-                      {member.email}
-                      <Show when={member.remark}>
-                        <small class="remark">{member.remark}</small>
-                      </Show>
-                    </td>
-                    <td>
-                      <Show
-                        when={editingRoles() === member.id}
-                        fallback={member.roles.map((role) => roleNames[role]).join(", ")}
-                      >
-                        <RolesEditor
-                          roles={member.roles}
-                          onSave={(roles) => {
-                            setEditingRoles(null);
+        <table class="cards-on-phone team-table">
+          <caption class="visually-hidden">Team members, with their roles, status and 2FA</caption>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Roles</th>
+              <th scope="col">Status</th>
+              <th scope="col">SSO</th>
+              <th scope="col">2FA</th>
+              <Show when={hasActions()}>
+                <th scope="col">Actions</th>
+              </Show>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={shownMembers()}
+              fallback={
+                <tr>
+                  <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>
+                </tr>
+              }
+            >
+              {(member) => (
+                <tr data-member={member.email}>
+                  <td data-label="Email" class="member-email">
+                    {member.email}
+                    <Show when={member.remark}>
+                      <small class="remark">{member.remark}</small>
+                    </Show>
+                  </td>
+                  <td data-label="Roles">
+                    <Show
+                      when={editingRoles() === member.id}
+                      fallback={member.roles.map((role) => roleNames[role]).join(", ")}
+                    >
+                      <RolesEditor
+                        roles={member.roles}
+                        onSave={(roles) => {
+                          setEditingRoles(null);
+                          void act(
+                            () => props.client.update(member.id, { roles }),
+                            `Roles of ${member.email} changed.`,
+                            { memberId: member.id, action: `Change the roles of ${member.email}` },
+                          );
+                        }}
+                        onCancel={() => setEditingRoles(null)}
+                      />
+                    </Show>
+                  </td>
+                  <td data-label="Status">
+                    <span class={`badge ${member.status}`}>{member.status}</span>
+                  </td>
+                  <td data-label="SSO">{member.sso ? "SSO" : "—"}</td>
+                  <td data-label="2FA">
+                    {member.twoFactor.locked ? (
+                      <>
+                        <span class="badge disabled">Locked</span>
+                        <small class="locked-hint">
+                          {" "}
+                          After 100 wrong codes in a row. Remove 2FA (root user) unlocks it.
+                        </small>
+                      </>
+                    ) : member.twoFactor.enabled ? (
+                      <span class="badge on">Enabled</span>
+                    ) : (
+                      <span class="badge off">Off</span>
+                    )}
+                  </td>
+                  <Show when={hasActions()}>
+                    <td data-label="Actions">
+                        <div class="row-actions">
+                      <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => {
+                            const status = member.status === "active" ? "disabled" : "active";
                             void act(
-                              () => props.client.update(member.id, { roles }),
-                              `Roles of ${member.email} changed.`,
-                              { memberId: member.id, action: `Change the roles of ${member.email}` },
+                              () => props.client.update(member.id, { status }),
+                              `${member.email} is now ${status}.`,
+                              { memberId: member.id, action: `Make ${member.email} ${status}` },
                             );
                           }}
-                          onCancel={() => setEditingRoles(null)}
-                        />
+                        >
+                          {member.status === "active" ? "Disable" : "Enable"}
+                        </button>
                       </Show>
-                    </td>
-                    <td>
-                      <span class={`badge ${member.status}`}>{member.status}</span>
-                    </td>
-                    <td>{member.sso ? "SSO" : "—"}</td>
-                    <td>
-                      {member.twoFactor.locked ? (
-                        <>
-                          <span class="badge disabled">Locked</span>
-                          <small class="locked-hint">
-                            {" "}
-                            After 100 wrong codes in a row. Remove 2FA (root user) unlocks it.
-                          </small>
-                        </>
-                      ) : member.twoFactor.enabled ? (
-                        <span class="badge on">Enabled</span>
-                      ) : (
-                        <span class="badge off">Off</span>
-                      )}
-                    </td>
-                    <Show when={hasActions()}>
-                      <td class="row-actions">
-                        <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
-                          <button
-                            type="button"
-                            class="secondary"
-                            onClick={() => {
-                              const status = member.status === "active" ? "disabled" : "active";
-                              void act(
-                                () => props.client.update(member.id, { status }),
-                                `${member.email} is now ${status}.`,
-                                { memberId: member.id, action: `Make ${member.email} ${status}` },
-                              );
-                            }}
-                          >
-                            {member.status === "active" ? "Disable" : "Enable"}
-                          </button>
-                        </Show>
-                        <Show when={permissionsOn(member).changeRoles}>
-                          <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
-                            Roles
-                          </button>
-                        </Show>
-                        <Show when={permissionsOn(member).changeSso}>
-                          {(() => {
-                            const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
-                            return (
-                              <button
-                                type="button"
-                                class="secondary"
-                                disabled={!decision.ok}
-                                title={decision.ok ? undefined : describeError(decision.reason)}
-                                onClick={() =>
-                                  act(
-                                    () => props.client.update(member.id, { sso: !member.sso }),
-                                    `SSO flag of ${member.email} changed.`,
-                                    { memberId: member.id, action: `Change the SSO flag of ${member.email}` },
-                                  )
-                                }
-                              >
-                                {member.sso ? "Unset SSO" : "Set SSO"}
-                              </button>
-                            );
-                          })()}
-                        </Show>
-                        <Show when={member.twoFactor.enabled}>
-                          <Show
-                            when={permissions().removeTwoFactor}
-                            fallback={
-                              <span class="unavailable">
-                                <button
-                                  type="button"
-                                  class="danger"
-                                  disabled
-                                  aria-describedby={`r5-${member.id}`}
-                                >
-                                  Remove 2FA
-                                </button>
-                                <small id={`r5-${member.id}`}>
-                                  {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
-                                </small>
-                              </span>
-                            }
-                          >
+                      <Show when={permissionsOn(member).changeRoles}>
+                        <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
+                          Roles
+                        </button>
+                      </Show>
+                      <Show when={permissionsOn(member).changeSso}>
+                        {(() => {
+                          const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
+                          const reasonId = `sso-${member.id}`;
+                          const button = (
                             <button
                               type="button"
-                              class="danger"
+                              class="secondary"
+                              disabled={!decision.ok}
+                              aria-describedby={decision.ok ? undefined : reasonId}
                               onClick={() =>
-                                askConfirmation({
-                                  text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
-                                  action: `Remove 2FA of ${member.email}`,
-                                  asksReason: true,
-                                  run: (reason) =>
-                                    act(
-                                      () => props.client.removeTwoFactor(member.id, reason),
-                                      `Two-factor authentication of ${member.email} removed.`,
-                                      { memberId: member.id, action: `Remove 2FA of ${member.email}` },
-                                    ),
-                                })
+                                act(
+                                  () => props.client.update(member.id, { sso: !member.sso }),
+                                  `SSO flag of ${member.email} changed.`,
+                                  { memberId: member.id, action: `Change the SSO flag of ${member.email}` },
+                                )
                               }
                             >
-                              Remove 2FA
+                              {member.sso ? "Unset SSO" : "Set SSO"}
                             </button>
-                          </Show>
-                        </Show>
-                        <Show when={permissionsOn(member).delete}>
+                          );
+                          return decision.ok ? (
+                            button
+                          ) : (
+                            <span class="unavailable">
+                              {button}
+                              <small id={reasonId} data-testid="unavailable-reason">
+                                {ssoUnavailableReason(decision.reason)}
+                              </small>
+                            </span>
+                          );
+                        })()}
+                      </Show>
+                      <Show when={member.twoFactor.enabled}>
+                        <Show
+                          when={permissions().removeTwoFactor}
+                          fallback={
+                            <span class="unavailable">
+                              <button
+                                type="button"
+                                class="danger"
+                                disabled
+                                aria-describedby={`r5-${member.id}`}
+                              >
+                                Remove 2FA
+                              </button>
+                              <small id={`r5-${member.id}`} data-testid="unavailable-reason">
+                                {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
+                              </small>
+                            </span>
+                          }
+                        >
                           <button
                             type="button"
                             class="danger"
                             onClick={() =>
                               askConfirmation({
-                                text: `Delete ${member.email}? This is final.`,
-                                action: `Delete ${member.email}`,
-                                run: () =>
-                                  act(() => props.client.remove(member.id), `${member.email} deleted.`, {
-                                    memberId: member.id,
-                                    action: `Delete ${member.email}`,
-                                  }),
+                                text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
+                                action: `Remove 2FA of ${member.email}`,
+                                asksReason: true,
+                                run: (reason) =>
+                                  act(
+                                    () => props.client.removeTwoFactor(member.id, reason),
+                                    `Two-factor authentication of ${member.email} removed.`,
+                                    { memberId: member.id, action: `Remove 2FA of ${member.email}` },
+                                  ),
                               })
                             }
                           >
-                            Delete
+                            Remove 2FA
                           </button>
                         </Show>
-                        <Show when={permissions().delete && !permissionsOn(member).delete}>
-                          <small class="own-membership" data-testid="own-membership">
-                            This is you: the root user or another administrator changes your membership.
-                          </small>
-                        </Show>
-                        {stepUpPromptFor(member.id)}
-                      </td>
-                    </Show>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+                      </Show>
+                      <Show when={permissionsOn(member).delete}>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() =>
+                            askConfirmation({
+                              text: `Delete ${member.email}? This is final.`,
+                              action: `Delete ${member.email}`,
+                              run: () =>
+                                act(() => props.client.remove(member.id), `${member.email} deleted.`, {
+                                  memberId: member.id,
+                                  action: `Delete ${member.email}`,
+                                }),
+                            })
+                          }
+                        >
+                          Delete
+                        </button>
+                      </Show>
+                      <Show when={permissions().delete && !permissionsOn(member).delete}>
+                        <small class="own-membership" data-testid="own-membership">
+                          This is you: the root user or another administrator changes your membership.
+                        </small>
+                      </Show>
+                      {stepUpPromptFor(member.id)}
+                    </td>
+                  </Show>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
       </section>
     </Show>
   );
+}
+
+/** Why "Set SSO" is unavailable, in visible words beside the button. */
+function ssoUnavailableReason(reason: ErrorCode): string {
+  return reason === "TWO_FACTOR_ALREADY_CONFIGURED"
+    ? "Set SSO after this member's 2FA is removed: SSO accounts cannot use 2FA."
+    : describeError(reason);
 }
 
 function RolesEditor(props: {
