@@ -32,7 +32,6 @@ describe.concurrent("root user journeys", () => {
 
     await harness.signInRoot(page, root.email);
     await page.getByText("Welcome to the Cloud Console").waitFor();
-    await saveScreenshot(page, "console-home");
 
     await page.getByRole("navigation").getByRole("link", { name: "Security" }).click();
     await page.getByRole("heading", { name: "Two-Factor Authentication" }).waitFor();

@@ -262,126 +262,127 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                   </td>
                   <Show when={hasActions()}>
                     <td data-label="Actions">
-                        <div class="row-actions">
-                      <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
-                        <button
-                          type="button"
-                          class="secondary"
-                          onClick={() => {
-                            const status = member.status === "active" ? "disabled" : "active";
-                            void act(
-                              () => props.client.update(member.id, { status }),
-                              `${member.email} is now ${status}.`,
-                              { memberId: member.id, action: `Make ${member.email} ${status}` },
-                            );
-                          }}
-                        >
-                          {member.status === "active" ? "Disable" : "Enable"}
-                        </button>
-                      </Show>
-                      <Show when={permissionsOn(member).changeRoles}>
-                        <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
-                          Roles
-                        </button>
-                      </Show>
-                      <Show when={permissionsOn(member).changeSso}>
-                        {(() => {
-                          const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
-                          const reasonId = `sso-${member.id}`;
-                          const button = (
-                            <button
-                              type="button"
-                              class="secondary"
-                              disabled={!decision.ok}
-                              aria-describedby={decision.ok ? undefined : reasonId}
-                              onClick={() =>
-                                act(
-                                  () => props.client.update(member.id, { sso: !member.sso }),
-                                  `SSO flag of ${member.email} changed.`,
-                                  { memberId: member.id, action: `Change the SSO flag of ${member.email}` },
-                                )
-                              }
-                            >
-                              {member.sso ? "Unset SSO" : "Set SSO"}
-                            </button>
-                          );
-                          return decision.ok ? (
-                            button
-                          ) : (
-                            <span class="unavailable">
-                              {button}
-                              <small id={reasonId} data-testid="unavailable-reason">
-                                {ssoUnavailableReason(decision.reason)}
-                              </small>
-                            </span>
-                          );
-                        })()}
-                      </Show>
-                      <Show when={member.twoFactor.enabled}>
-                        <Show
-                          when={permissions().removeTwoFactor}
-                          fallback={
-                            <span class="unavailable">
+                      <div class="row-actions">
+                        <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            onClick={() => {
+                              const status = member.status === "active" ? "disabled" : "active";
+                              void act(
+                                () => props.client.update(member.id, { status }),
+                                `${member.email} is now ${status}.`,
+                                { memberId: member.id, action: `Make ${member.email} ${status}` },
+                              );
+                            }}
+                          >
+                            {member.status === "active" ? "Disable" : "Enable"}
+                          </button>
+                        </Show>
+                        <Show when={permissionsOn(member).changeRoles}>
+                          <button type="button" class="secondary" onClick={() => setEditingRoles(member.id)}>
+                            Roles
+                          </button>
+                        </Show>
+                        <Show when={permissionsOn(member).changeSso}>
+                          {(() => {
+                            const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
+                            const reasonId = `sso-${member.id}`;
+                            const button = (
                               <button
                                 type="button"
-                                class="danger"
-                                disabled
-                                aria-describedby={`r5-${member.id}`}
+                                class="secondary"
+                                disabled={!decision.ok}
+                                aria-describedby={decision.ok ? undefined : reasonId}
+                                onClick={() =>
+                                  act(
+                                    () => props.client.update(member.id, { sso: !member.sso }),
+                                    `SSO flag of ${member.email} changed.`,
+                                    { memberId: member.id, action: `Change the SSO flag of ${member.email}` },
+                                  )
+                                }
                               >
-                                Remove 2FA
+                                {member.sso ? "Unset SSO" : "Set SSO"}
                               </button>
-                              <small id={`r5-${member.id}`} data-testid="unavailable-reason">
-                                {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
-                              </small>
-                            </span>
-                          }
-                        >
+                            );
+                            return decision.ok ? (
+                              button
+                            ) : (
+                              <span class="unavailable">
+                                {button}
+                                <small id={reasonId} data-testid="unavailable-reason">
+                                  {ssoUnavailableReason(decision.reason)}
+                                </small>
+                              </span>
+                            );
+                          })()}
+                        </Show>
+                        <Show when={member.twoFactor.enabled}>
+                          <Show
+                            when={permissions().removeTwoFactor}
+                            fallback={
+                              <span class="unavailable">
+                                <button
+                                  type="button"
+                                  class="danger"
+                                  disabled
+                                  aria-describedby={`r5-${member.id}`}
+                                >
+                                  Remove 2FA
+                                </button>
+                                <small id={`r5-${member.id}`} data-testid="unavailable-reason">
+                                  {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
+                                </small>
+                              </span>
+                            }
+                          >
+                            <button
+                              type="button"
+                              class="danger"
+                              onClick={() =>
+                                askConfirmation({
+                                  text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
+                                  action: `Remove 2FA of ${member.email}`,
+                                  asksReason: true,
+                                  run: (reason) =>
+                                    act(
+                                      () => props.client.removeTwoFactor(member.id, reason),
+                                      `Two-factor authentication of ${member.email} removed.`,
+                                      { memberId: member.id, action: `Remove 2FA of ${member.email}` },
+                                    ),
+                                })
+                              }
+                            >
+                              Remove 2FA
+                            </button>
+                          </Show>
+                        </Show>
+                        <Show when={permissionsOn(member).delete}>
                           <button
                             type="button"
                             class="danger"
                             onClick={() =>
                               askConfirmation({
-                                text: `Remove two-factor authentication of ${member.email}? They will sign in with their password only until they set it up again.`,
-                                action: `Remove 2FA of ${member.email}`,
-                                asksReason: true,
-                                run: (reason) =>
-                                  act(
-                                    () => props.client.removeTwoFactor(member.id, reason),
-                                    `Two-factor authentication of ${member.email} removed.`,
-                                    { memberId: member.id, action: `Remove 2FA of ${member.email}` },
-                                  ),
+                                text: `Delete ${member.email}? This is final.`,
+                                action: `Delete ${member.email}`,
+                                run: () =>
+                                  act(() => props.client.remove(member.id), `${member.email} deleted.`, {
+                                    memberId: member.id,
+                                    action: `Delete ${member.email}`,
+                                  }),
                               })
                             }
                           >
-                            Remove 2FA
+                            Delete
                           </button>
                         </Show>
-                      </Show>
-                      <Show when={permissionsOn(member).delete}>
-                        <button
-                          type="button"
-                          class="danger"
-                          onClick={() =>
-                            askConfirmation({
-                              text: `Delete ${member.email}? This is final.`,
-                              action: `Delete ${member.email}`,
-                              run: () =>
-                                act(() => props.client.remove(member.id), `${member.email} deleted.`, {
-                                  memberId: member.id,
-                                  action: `Delete ${member.email}`,
-                                }),
-                            })
-                          }
-                        >
-                          Delete
-                        </button>
-                      </Show>
-                      <Show when={permissions().delete && !permissionsOn(member).delete}>
-                        <small class="own-membership" data-testid="own-membership">
-                          This is you: the root user or another administrator changes your membership.
-                        </small>
-                      </Show>
-                      {stepUpPromptFor(member.id)}
+                        <Show when={permissions().delete && !permissionsOn(member).delete}>
+                          <small class="own-membership" data-testid="own-membership">
+                            This is you: the root user or another administrator changes your membership.
+                          </small>
+                        </Show>
+                        {stepUpPromptFor(member.id)}
+                      </div>
                     </td>
                   </Show>
                 </tr>
