@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { saveScreenshot } from "./browser.js";
 import { confirmTotpSetup, signOut, startTotpSetup, totpUser, useHarness } from "./harness.js";
 
 const harness = useHarness();
@@ -17,6 +18,20 @@ describe("recovery codes", () => {
     const codes = (await panel.locator("li code").allTextContents()).map((code) => code.trim());
     expect(codes).toHaveLength(10);
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}$/);
+
+    // Copy and Print beside Download; the console's way back appears only once the codes are saved.
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    await panel.getByRole("button", { name: "Copy", exact: true }).click();
+    await panel.getByText("Copied.").waitFor();
+    const copied = String(await page.evaluate("navigator.clipboard.readText()"));
+    for (const code of codes) expect(copied).toContain(code);
+    await panel.getByRole("button", { name: "Print" }).waitFor();
+    await expect(page.getByRole("link", { name: "Back to the Cloud Console" }).count()).resolves.toBe(0);
+    await saveScreenshot(page, "console-security-recovery-codes");
+    // Leaving by the navigation waits for "I have saved them".
+    await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
+    await panel.getByText("Save your recovery codes first").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/settings/security");
 
     const [download] = await Promise.all([
       page.waitForEvent("download"),

@@ -4,6 +4,7 @@ import { linkIn, saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
   enterTotpCode,
+  leaveAfterSetup,
   PASSWORD,
   signOut,
   startTotpSetup,
@@ -42,7 +43,7 @@ describe.concurrent("root user journeys", () => {
     await saveScreenshot(page, "console-security-enabled");
     // Notification: 2FA enabled.
     await harness.smtp.waitFor(root.email, /Two-factor authentication enabled for your account/);
-    await page.getByRole("link", { name: "Back to the Cloud Console" }).click();
+    await leaveAfterSetup(page);
     await page.getByText("Welcome to the Cloud Console").waitFor();
 
     await signOut(page);
@@ -118,7 +119,7 @@ describe.concurrent("root user journeys", () => {
     const setupMail = await harness.smtp.waitFor(email, codeMail);
     await page.getByLabel("Verification code").fill(linkIn(setupMail.subject, /\d{6}/));
     await page.getByText("Two-factor authentication is enabled.").waitFor();
-    await page.getByRole("link", { name: "Back to the Cloud Console" }).click();
+    await leaveAfterSetup(page);
     await signOut(page);
 
     // "Test it right away": a challenge's first mail is not a resend, so no wait after the setup mail (S3).

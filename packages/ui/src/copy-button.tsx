@@ -1,7 +1,7 @@
 import { createSignal, Show } from "solid-js";
 
 /** "Copy" beside a value a person would otherwise select by hand; says whether it worked. */
-export function CopyButton(props: { text: string; label: string }) {
+export function CopyButton(props: { text: string; label: string; class?: string }) {
   const [state, setState] = createSignal<"idle" | "copied" | "failed">("idle");
   const copy = async () => {
     try {
@@ -13,7 +13,12 @@ export function CopyButton(props: { text: string; label: string }) {
   };
   return (
     <>
-      <button type="button" class="secondary small" aria-label={props.label} onClick={() => void copy()}>
+      <button
+        type="button"
+        class={props.class ?? "secondary small"}
+        aria-label={props.label === "Copy" ? undefined : props.label}
+        onClick={() => void copy()}
+      >
         Copy
       </button>
       <span role="status" class="hint">

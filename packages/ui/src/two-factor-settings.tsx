@@ -106,17 +106,19 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
         </Match>
         <Match when={isDone()}>
           <div class="success" role="status">
-            <p>
-              <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
-              again with a code, while you can still fix a mistake.
-            </p>
-            <Show when={recoveryCodes()}>
-              {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
-            </Show>
-            <a class="button" href={props.consoleHref}>
-              Back to the {props.consoleName}
-            </a>
+            <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
+            again with a code, while you can still fix a mistake.
           </div>
+          <Show
+            when={recoveryCodes()}
+            fallback={
+              <a class="button" href={props.consoleHref}>
+                Back to the {props.consoleName}
+              </a>
+            }
+          >
+            {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
+          </Show>
         </Match>
         <Match when={state().state === "enabled"}>
           <TwoFactorStatus twoFactor={props.me.twoFactor} />
