@@ -119,7 +119,9 @@ describe.concurrent("team member journeys", () => {
     await signInMember(page, sso);
     await page.getByText(`Welcome, ${sso}`).waitFor();
     await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
-    await expect(page.getByTestId("setup-unavailable").textContent()).resolves.toContain("Two-factor authentication is not available for SSO accounts.");
+    await expect(page.getByTestId("setup-unavailable").textContent()).resolves.toContain(
+      "Two-factor authentication is not available for SSO accounts.",
+    );
     await saveScreenshot(page, "member-settings-sso");
     await Promise.all([page, rootPage].map((open) => open.context().close()));
   });

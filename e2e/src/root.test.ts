@@ -1,6 +1,6 @@
 import { generateTotpCode } from "@cloud2fa/domain";
 import { describe, expect, it, vi } from "vitest";
-import { linkIn, saveScreenshot } from "./browser.js";
+import { desktopViewport, linkIn, phoneViewport, saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
   enterTotpCode,
@@ -39,6 +39,19 @@ describe.concurrent("root user journeys", () => {
     await saveScreenshot(page, "console-security-choose-method");
     await startTotpSetup(page, root);
     await saveScreenshot(page, "console-security-qr-setup");
+    // On a phone the manual key breaks only between its groups, and the header's "Sign out" keeps one line.
+    await page.setViewportSize(phoneViewport);
+    const groupLines = await page.evaluate(
+      "[...document.querySelectorAll('.key-group')].map((group) => group.getClientRects().length)",
+    );
+    expect(groupLines).toEqual(Array(8).fill(1));
+    const signOutLines = await page
+      .getByRole("button", { name: "Sign out" })
+      .evaluate(
+        "(button) => { const text = document.createRange(); text.selectNodeContents(button); return text.getClientRects().length; }",
+      );
+    expect(signOutLines).toBe(1);
+    await page.setViewportSize(desktopViewport);
     await confirmTotpSetup(page, root);
     await saveScreenshot(page, "console-security-enabled");
     // Notification: 2FA enabled.
