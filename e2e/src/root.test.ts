@@ -48,7 +48,7 @@ describe.concurrent("root user journeys", () => {
     const signOutLines = await page
       .getByRole("button", { name: "Sign out" })
       .evaluate(
-        "(button) => { const text = document.createRange(); text.selectNodeContents(button); return text.getClientRects().length; }",
+        "(button) => ((text) => (text.selectNodeContents(button), text.getClientRects().length))(document.createRange())",
       );
     expect(signOutLines).toBe(1);
     await page.setViewportSize(desktopViewport);

@@ -14,7 +14,7 @@ describe("RecoveryCodesPanel", () => {
     Object.defineProperty(window, "print", { value: print, configurable: true });
     render(() => <RecoveryCodesPanel codes={codes} onSaved={() => {}} />);
     const buttons = screen.getAllByRole("button").map((button) => button.textContent);
-    expect(buttons).toEqual(["Download", "Copy", "Print", "I have saved them"]);
+    expect(buttons).toEqual(["Download", "Print", "Copy", "I have saved them"]);
     await user.click(screen.getByRole("button", { name: "Print" }));
     expect(print).toHaveBeenCalledTimes(1);
   });

@@ -65,10 +65,10 @@ export function RecoveryCodesPanel(props: RecoveryCodesPanelProps) {
         <button type="button" class="secondary" onClick={download}>
           Download
         </button>
-        <CopyButton text={text()} label="Copy" class="secondary" />
         <button type="button" class="secondary" onClick={() => window.print()}>
           Print
         </button>
+        <CopyButton text={text()} label="Copy" class="secondary" />
       </div>
       <Show when={isHeldBack()}>
         <p class="error" role="alert">
