@@ -15,7 +15,7 @@ describe("Audit trail journeys", () => {
 
     await page.getByRole("navigation").getByRole("link", { name: "Audit" }).click();
     await page.getByRole("heading", { name: "Audit events" }).waitFor();
-    await page.getByText("member.activated").first().waitFor();
+    await page.locator(`tr[data-event="member.activated"]`).first().waitFor();
 
     // Keyboard only: the filters are labelled form fields, applied with Enter.
     const action = page.getByLabel("Action");

@@ -60,7 +60,9 @@ describe("hard cap journeys", () => {
     await seedStreakOf99(member.email, "member");
 
     await signInMember(page, member.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await page.getByLabel("Verification code").fill(wrongCode(member));
     const locked = page.getByRole("alert");
     await locked.getByText("Two-factor authentication is locked after 100 wrong codes in a row.").waitFor();
@@ -116,7 +118,9 @@ describe("hard cap journeys", () => {
     await seedStreakOf99(root.email, "root");
 
     await harness.signInRoot(page, root.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await page.getByLabel("Verification code").fill(wrongCode(root));
     const locked = page.getByRole("alert");
     await locked.getByText("Two-factor authentication is locked after 100 wrong codes in a row.").waitFor();

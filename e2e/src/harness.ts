@@ -173,3 +173,10 @@ export async function enterTotpCode(page: Page, user: TotpUser, label = "Verific
 export function totpUser(email: string): TotpUser {
   return { email, secret: "", lastStep: 0 };
 }
+
+/** After enabling 2FA: "I have saved them" when recovery codes are shown (root users), then back to the console. */
+export async function leaveAfterSetup(page: Page): Promise<void> {
+  const saved = page.getByRole("button", { name: "I have saved them" });
+  if ((await saved.count()) > 0) await saved.click();
+  await page.getByRole("link", { name: "Back to the Cloud Console" }).click();
+}

@@ -97,7 +97,9 @@ describe.concurrent("team member journeys", () => {
     await signOut(page);
 
     await signInMember(page, member.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await saveScreenshot(page, "member-sign-in-code");
     await enterTotpCode(page, member);
     await page.getByText(`Welcome, ${member.email}`).waitFor();
@@ -117,7 +119,9 @@ describe.concurrent("team member journeys", () => {
     await signInMember(page, sso);
     await page.getByText(`Welcome, ${sso}`).waitFor();
     await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
-    await expect(page.getByTestId("setup-unavailable").textContent()).resolves.toContain("SSO account");
+    await expect(page.getByTestId("setup-unavailable").textContent()).resolves.toContain(
+      "Two-factor authentication is not available for SSO accounts.",
+    );
     await saveScreenshot(page, "member-settings-sso");
     await Promise.all([page, rootPage].map((open) => open.context().close()));
   });

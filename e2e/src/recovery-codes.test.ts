@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { saveScreenshot } from "./browser.js";
 import { confirmTotpSetup, signOut, startTotpSetup, totpUser, useHarness } from "./harness.js";
 
 const harness = useHarness();
@@ -18,6 +19,20 @@ describe("recovery codes", () => {
     expect(codes).toHaveLength(10);
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}$/);
 
+    // Copy and Print beside Download; the console's way back appears only once the codes are saved.
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    await panel.getByRole("button", { name: "Copy", exact: true }).click();
+    await panel.getByText("Copied.").waitFor();
+    const copied = String(await page.evaluate("navigator.clipboard.readText()"));
+    for (const code of codes) expect(copied).toContain(code);
+    await panel.getByRole("button", { name: "Print" }).waitFor();
+    await expect(page.getByRole("link", { name: "Back to the Cloud Console" }).count()).resolves.toBe(0);
+    await saveScreenshot(page, "console-security-recovery-codes");
+    // Leaving by the navigation waits for "I have saved them".
+    await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
+    await panel.getByText("Save your recovery codes first").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/settings/security");
+
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       panel.getByRole("button", { name: "Download" }).click(),
@@ -33,7 +48,9 @@ describe("recovery codes", () => {
 
     await signOut(page);
     await harness.signInRoot(page, root.email);
-    await page.getByText("Enter the 6-digit code shown in your authenticator app.").waitFor();
+    await page
+      .getByText("Open your authenticator app and enter the 6-digit code it shows for Cloud Console.")
+      .waitFor();
     await page.getByRole("button", { name: "Use a recovery code" }).click();
     await page.getByLabel("Recovery code").fill((codes[0] ?? "").toUpperCase());
     await page.getByRole("button", { name: "Sign in", exact: true }).click();

@@ -6,6 +6,7 @@ import { saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
   enterTotpCode,
+  leaveAfterSetup,
   PASSWORD,
   signOut,
   startTotpSetup,
@@ -59,7 +60,7 @@ describe("Step-up journeys", () => {
     await rootPage.getByRole("navigation").getByRole("link", { name: "Security" }).click();
     await startTotpSetup(rootPage, root);
     await confirmTotpSetup(rootPage, root);
-    await rootPage.getByRole("link", { name: "Back to the Cloud Console" }).click();
+    await leaveAfterSetup(rootPage);
     // The root user signs in with the authenticator app: the sign-in code is the session's last code.
     await signOut(rootPage);
     await harness.signInRoot(rootPage, root.email);

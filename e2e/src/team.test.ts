@@ -1,7 +1,7 @@
 import { describeError } from "@cloud2fa/domain";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { saveScreenshot } from "./browser.js";
+import { desktopViewport, phoneViewport, saveScreenshot } from "./browser.js";
 import { accountIdOf, signInMember, signOut, useHarness } from "./harness.js";
 
 const harness = useHarness();
@@ -26,6 +26,18 @@ describe.concurrent("Team page journeys", () => {
     await rootPage.getByText(`${email} is now disabled.`).waitFor();
     await row.getByText("disabled", { exact: true }).waitFor();
     await saveScreenshot(rootPage, "console-team-disabled");
+
+    // On a phone each member is a card: nothing scrolls sideways, the email is in view, each value named.
+    await rootPage.setViewportSize(phoneViewport);
+    await expect(rootPage.getByRole("table", { name: /Team members/ }).count()).resolves.toBe(1);
+    await expect(rootPage.evaluate("document.documentElement.scrollWidth")).resolves.toBeLessThanOrEqual(
+      phoneViewport.width,
+    );
+    const emailBox = await row.getByText(email, { exact: true }).boundingBox();
+    expect(emailBox && emailBox.x >= 0 && emailBox.x + emailBox.width <= phoneViewport.width).toBe(true);
+    await expect(rootPage.locator("thead").isVisible()).resolves.toBe(false);
+    await expect(row.locator('td[data-label="Actions"]').isVisible()).resolves.toBe(true);
+    await rootPage.setViewportSize(desktopViewport);
 
     // S5: disabling revokes the member's sessions; a disabled member cannot sign in.
     await page.reload();

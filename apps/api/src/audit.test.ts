@@ -406,6 +406,31 @@ describe("S8 team events", () => {
     const event = await onlyEvent(root.cookie, "two_factor.setup_started");
     expect(event.clientAddress).toBe(CLIENT);
   });
+  it("S8 an IPv4 client reached over a dual-stack socket is recorded as 127.0.0.1, not ::ffff:127.0.0.1", async () => {
+    const root = await createRoot(context);
+    await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "totp", password: PASSWORD },
+      headers: { "x-forwarded-for": "::ffff:203.0.113.7" },
+    });
+    const event = await onlyEvent(root.cookie, "two_factor.setup_started");
+    expect(event.clientAddress).toBe("203.0.113.7");
+  });
+
+  it("S8 an event names the client's browser and OS, and keeps the raw user agent for the detail view", async () => {
+    const root = await createRoot(context);
+    const chromeOnMac =
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    await call(context, "POST", "/api/me/two-factor/setup", {
+      cookie: root.cookie,
+      body: { method: "totp", password: PASSWORD },
+      headers: { "user-agent": chromeOnMac },
+    });
+    const event = await onlyEvent(root.cookie, "two_factor.setup_started");
+    expect(event).toMatchObject({ browser: "Chrome", os: "macOS", userAgent: chromeOnMac });
+    const unknown = await onlyEvent(root.cookie, "root.signed_up");
+    expect(unknown).toMatchObject({ browser: null, os: null });
+  });
 });
 
 describe("S8 reading the audit log", () => {

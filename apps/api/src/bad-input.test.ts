@@ -44,6 +44,8 @@ interface Endpoint {
   /** Values of the right JSON type that break a field's format. */
   badValues?: Record<string, unknown[]>;
   badPaths?: (scene: Scene) => string[];
+  /** No body, parameter or query, and any cookie is an answer (the session check): only a forged cookie to try. */
+  hasNoInput?: boolean;
 }
 
 const MEMBER_ID_LIKE_ROOT = (scene: Scene) => scene.root.id;
@@ -198,6 +200,13 @@ const endpoints: Record<string, Endpoint> = {
     isSessionOptional: true,
   },
   "GET /api/me": { method: "GET", path: () => "/api/me", isSignedIn: true },
+  "GET /api/session": {
+    method: "GET",
+    path: () => "/api/session",
+    isSignedIn: true,
+    isSessionOptional: true,
+    hasNoInput: true,
+  },
   "POST /api/me/two-factor/setup": {
     method: "POST",
     path: () => "/api/me/two-factor/setup",
@@ -504,6 +513,16 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     );
     const cookie = endpoint.isSignedIn ? scene.root.cookie : undefined;
     const cases = badCases(endpoint, scene);
+    if (endpoint.hasNoInput) {
+      expect(cases).toEqual([]);
+      for (const forged of ["cloud2fa_session=forged", `cloud2fa_session=${scene.challengeId}`]) {
+        const response = await call(context, endpoint.method, endpoint.path(scene), { cookie: forged });
+        expect(response.status, forged).toBe(200);
+        expect(response.body, forged).toEqual({ me: null });
+      }
+      expect(await snapshot()).toEqual(before);
+      return;
+    }
     expect(cases.length).toBeGreaterThan(0);
     for (const bad of cases) {
       const headers: Record<string, string> = {};

@@ -1,4 +1,4 @@
-import { AccountMenu, Layout, Protected as SignedIn, TwoFactorStatus } from "@cloud2fa/ui";
+import { AccountMenu, CopyButton, Layout, Protected as SignedIn, TwoFactorStatus } from "@cloud2fa/ui";
 import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
 import { type JSX, Show } from "solid-js";
 import { signOut } from "./api.js";
@@ -51,6 +51,11 @@ function Protected(props: { children: JSX.Element }) {
   );
 }
 
+/** The member portal's sign-in with this team's account ID filled in. */
+function teamSignInPath(accountId: string): string {
+  return `/member/?account=${encodeURIComponent(accountId)}`;
+}
+
 function Home() {
   return (
     <Protected>
@@ -58,15 +63,27 @@ function Home() {
         {(user) => (
           <section class="card">
             <h1>Welcome to the Cloud Console</h1>
-            <p>
-              Account ID: <code data-testid="account-id">{user().accountId}</code>
-            </p>
-            <p>
-              Team member sign-in:{" "}
-              <a href={`/member/?accountId=${user().accountId}`}>
-                {window.location.origin}/member/?accountId={user().accountId}
-              </a>
-            </p>
+            <dl class="account-facts">
+              <dt>Account ID</dt>
+              <dd>
+                <code data-testid="account-id">{user().accountId}</code>{" "}
+                <CopyButton text={user().accountId} label="Copy the account ID" />
+              </dd>
+              <dt>Team member sign-in</dt>
+              <dd>
+                <a data-testid="team-sign-in-link" href={teamSignInPath(user().accountId)}>
+                  {window.location.origin}
+                  {teamSignInPath(user().accountId)}
+                </a>{" "}
+                <CopyButton
+                  text={`${window.location.origin}${teamSignInPath(user().accountId)}`}
+                  label="Copy the team member sign-in link"
+                />
+                <small class="block">
+                  Send this link to your team: it opens their sign-in with the account ID filled in.
+                </small>
+              </dd>
+            </dl>
             <h2>Two-factor authentication</h2>
             <TwoFactorStatus twoFactor={user().twoFactor} />
             <A href="/settings/security">Security settings</A>

@@ -50,7 +50,7 @@ function Shell(props: { children?: JSX.Element }) {
             await signOut().catch(() => undefined);
             // A fresh page: nothing of the session stays in memory, and the sign-in keeps the team's
             // account ID (a client-side navigation raced the protected pages' redirect to "/").
-            window.location.assign(`/member/?accountId=${encodeURIComponent(user.accountId)}`);
+            window.location.assign(`/member/?account=${encodeURIComponent(user.accountId)}`);
           }}
         />
       }
@@ -96,7 +96,11 @@ function Home() {
 }
 
 function Settings() {
-  const [team] = createResource(() => teamSettingsClient.read());
+  // Asked only with a session: a signed-out visit to /settings sends nothing but the session check.
+  const [team] = createResource(
+    () => me()?.id,
+    () => teamSettingsClient.read(),
+  );
   return (
     <Protected>
       <h1>Settings</h1>

@@ -55,3 +55,11 @@ describe("decisions", () => {
     expect(refuse("FORBIDDEN")).not.toBe(refuse("FORBIDDEN"));
   });
 });
+
+describe("R6 SSO wording until SSO sign-in exists", () => {
+  it("R6 an SSO member is told 2FA is not available for SSO accounts, not that an identity provider manages one", () => {
+    const sentence = describeError("SSO_ACCOUNT_CANNOT_USE_TWO_FACTOR");
+    expect(sentence).toContain("not available for SSO accounts");
+    expect(sentence).not.toMatch(/identity provider/i);
+  });
+});

@@ -15,8 +15,9 @@ export const errorMessages = {
   ACCOUNT_NOT_ACTIVE: "This account is not active.",
   TWO_FACTOR_ALREADY_CONFIGURED:
     "Two-factor authentication is already configured. Only the root user can remove it.",
+  // R6, §7: until SSO sign-in exists, no identity provider gives an SSO member a second factor.
   SSO_ACCOUNT_CANNOT_USE_TWO_FACTOR:
-    "This is an SSO account: its second factor is managed by your identity provider.",
+    "Two-factor authentication is not available for SSO accounts. Ask your root user or an administrator if you need it.",
   METHOD_NOT_ALLOWED: "This two-factor method is not available for this account.",
   NO_PENDING_SETUP: "There is no two-factor setup in progress. Start the setup again.",
   TWO_FACTOR_LOCKED:

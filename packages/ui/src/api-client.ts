@@ -11,7 +11,8 @@ import type { TwoFactorClient } from "./two-factor-settings.js";
 // The one client of the API, typed from the API's own routes; the session is an HttpOnly cookie.
 export const api = hc<AppType>(window.location.origin).api;
 
-export const loadMe = () => expectOk(api.me.$get());
+/** The signed-in user or null: GET /api/session answers 200 either way, so a signed-out page makes no 401. */
+export const loadMe = async () => (await expectOk(api.session.$get())).me;
 
 export const twoFactorClient: TwoFactorClient = {
   startSetup: (method, password) =>

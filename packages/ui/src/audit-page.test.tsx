@@ -2,7 +2,8 @@ import { auditEventTypes } from "@cloud2fa/domain";
 import { cleanup, render, screen, waitFor } from "@solidjs/testing-library";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AuditClient, AuditPage, type AuditQuery, auditEventNames, auditQueryOf } from "./audit-page.js";
+import { type AuditClient, AuditPage, type AuditQuery, auditQueryOf } from "./audit-page.js";
+import { type AuditEventView, auditEventNames, describeAuditEvent } from "./audit-words.js";
 
 afterEach(cleanup);
 
@@ -60,5 +61,56 @@ describe("AuditPage", () => {
     );
     await user.click(screen.getByRole("button", { name: "Clear" }));
     await waitFor(() => expect(asked.at(-1)).toEqual({}));
+  });
+});
+
+const removal: AuditEventView = {
+  id: "aud_1",
+  type: "two_factor.removed",
+  actor: { email: "root@example.com" },
+  subject: { email: "ana@example.com" },
+  at: "2026-03-02T10:00:00.000Z",
+  clientAddress: "127.0.0.1",
+  userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0",
+  browser: "Chrome",
+  os: "Linux",
+  detail: { method: "totp", reason: "Lost phone" },
+};
+
+describe("audit events in words", () => {
+  it.each<[Partial<AuditEventView>, string]>([
+    [{}, "2FA removed by root@example.com, reason: Lost phone (authenticator app)"],
+    [
+      { type: "two_factor.code_rejected", detail: { purpose: "sign_in", method: "totp" } },
+      "Code rejected at sign-in (authenticator app)",
+    ],
+    [
+      { type: "member.roles_changed", detail: { from: ["project_user"], to: ["auditor"] } },
+      "Roles changed from Project User to Auditor by root@example.com",
+    ],
+    [
+      { type: "member.status_changed", detail: { from: "active", to: "disabled" } },
+      "Member made disabled by root@example.com",
+    ],
+    [
+      { type: "two_factor.factor_locked", detail: { failedCodes: 100 } },
+      "2FA locked after 100 wrong codes in a row",
+    ],
+    [{ type: "some.future_event", detail: {} }, "some.future_event"],
+  ])("%o → %s", (change, words) => {
+    expect(describeAuditEvent({ ...removal, ...change })).toBe(words);
+  });
+
+  it("the audit page shows an event in words with the browser and OS, and its raw record under Details", async () => {
+    const client: AuditClient = {
+      list: async () => ({ events: [removal], nextCursor: null }),
+      exportUrl: () => "/export.csv",
+      members: async () => [],
+    };
+    render(() => <AuditPage client={client} />);
+    await screen.findByText("2FA removed by root@example.com, reason: Lost phone (authenticator app)");
+    expect(screen.getByText("Chrome on Linux")).toBeTruthy();
+    expect(screen.getByText("two_factor.removed").closest("details")).toBeTruthy();
+    expect(screen.getByText(removal.userAgent ?? "")).toBeTruthy();
   });
 });

@@ -1,16 +1,8 @@
 import { type AuditEventType, auditEventTypes } from "@cloud2fa/domain";
 import { createSignal, For, onMount, Show } from "solid-js";
+import { type AuditEventView, auditEventNames, describeAuditEvent, deviceOf } from "./audit-words.js";
 import { ErrorMessage } from "./error-message.js";
 import { formatDate } from "./user.js";
-
-export interface AuditEventView {
-  id: string;
-  type: string;
-  actor: { email: string } | null;
-  subject: { email: string } | null;
-  at: string;
-  clientAddress: string | null;
-}
 
 /** The API's filters: a member (actor or subject), one or several types, a time range [from, to). */
 export interface AuditQuery {
@@ -29,30 +21,6 @@ export interface AuditClient {
   exportUrl: (query: AuditQuery) => string;
   members: () => Promise<{ id: string; email: string }[]>;
 }
-
-export const auditEventNames: Record<AuditEventType, string> = {
-  "two_factor.setup_started": "2FA setup started",
-  "two_factor.setup_password_rejected": "Wrong password at 2FA setup",
-  "two_factor.enabled": "2FA enabled",
-  "two_factor.removed": "2FA removed",
-  "two_factor.code_accepted": "Code accepted",
-  "two_factor.code_rejected": "Code rejected",
-  "two_factor.locked": "Code entry locked",
-  "two_factor.factor_locked": "2FA locked (too many failed codes)",
-  "two_factor.stepped_up": "Identity confirmed with a code",
-  "two_factor.recovery_code_used": "Recovery code used",
-  "two_factor.recovery_codes_regenerated": "Recovery codes regenerated",
-  "team.settings_changed": "Team settings changed",
-  "member.invited": "Member invited",
-  "member.activated": "Member activated",
-  "member.status_changed": "Member status changed",
-  "member.roles_changed": "Member roles changed",
-  "member.sso_changed": "Member SSO changed",
-  "member.deleted": "Member deleted",
-  "root.signed_up": "Root user signed up",
-  "session.signed_in": "Signed in without 2FA",
-  "session.signed_out": "Signed out",
-};
 
 const TWO_FACTOR = "two_factor";
 const twoFactorTypes = auditEventTypes.filter((type) => type.startsWith("two_factor."));
@@ -158,42 +126,30 @@ export function AuditPage(props: { client: AuditClient }) {
       </form>
       <p class="hint">The CSV holds the filtered events shown here, newest first (at most 10,000).</p>
       <ErrorMessage error={error()} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Audit events, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Client address</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For
-              each={events()}
-              fallback={
-                <tr>
-                  <td colSpan={5}>No events.</td>
-                </tr>
-              }
-            >
-              {(event) => (
-                <tr>
-                  <td>{formatDate(event.at)}</td>
-                  <td>
-                    <code>{event.type}</code>
-                  </td>
-                  <td>{event.actor?.email ?? "—"}</td>
-                  <td>{event.subject?.email ?? "—"}</td>
-                  <td>{event.clientAddress ?? "—"}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <table class="cards-on-phone">
+        <caption class="visually-hidden">Audit events, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Client</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For
+            each={events()}
+            fallback={
+              <tr>
+                <td colSpan={5}>No events.</td>
+              </tr>
+            }
+          >
+            {(event) => <AuditEventRow event={event} />}
+          </For>
+        </tbody>
+      </table>
       <Show when={cursor()}>
         {(next) => (
           <button type="button" class="secondary" onClick={() => load(next())}>
@@ -202,5 +158,45 @@ export function AuditPage(props: { client: AuditClient }) {
         )}
       </Show>
     </section>
+  );
+}
+
+/** One event in words; its raw record (type, user agent, detail) one click away. */
+function AuditEventRow(props: { event: AuditEventView }) {
+  const detailEntries = () => Object.entries(props.event.detail ?? {});
+  return (
+    <tr data-event={props.event.type}>
+      <td data-label="Time">{formatDate(props.event.at)}</td>
+      <td data-label="Event">
+        <span class="event-words">{describeAuditEvent(props.event)}</span>
+        <details class="event-detail">
+          <summary>Details</summary>
+          <dl>
+            <dt>Type</dt>
+            <dd>
+              <code>{props.event.type}</code>
+            </dd>
+            <dt>Time</dt>
+            <dd>{props.event.at}</dd>
+            <dt>User agent</dt>
+            <dd>{props.event.userAgent ?? "—"}</dd>
+            <For each={detailEntries()}>
+              {([key, value]) => (
+                <>
+                  <dt>{key}</dt>
+                  <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+                </>
+              )}
+            </For>
+          </dl>
+        </details>
+      </td>
+      <td data-label="Actor">{props.event.actor?.email ?? "—"}</td>
+      <td data-label="Subject">{props.event.subject?.email ?? "—"}</td>
+      <td data-label="Client">
+        {props.event.clientAddress ?? "—"}
+        <Show when={deviceOf(props.event)}>{(device) => <small class="device">{device()}</small>}</Show>
+      </td>
+    </tr>
   );
 }

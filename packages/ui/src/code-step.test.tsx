@@ -106,7 +106,70 @@ describe("CodeStep, authenticator code", () => {
     const verify = vi.fn(async () => {});
     render(() => <CodeStep method="totp" verify={verify} onRestart={() => {}} />);
     await user.type(screen.getByLabelText("Verification code"), "12345{Enter}");
-    expect(verify).toHaveBeenCalledExactlyOnceWith("12345");
+    expect(verify).not.toHaveBeenCalled();
+    await user.type(screen.getByLabelText("Verification code"), "6");
+    expect(verify).toHaveBeenCalledExactlyOnceWith("123456");
+  });
+
+  it("an empty or short code is not sent: the field says what is missing", async () => {
+    const user = userEvent.setup();
+    const verify = vi.fn(async () => {});
+    render(() => <CodeStep method="totp" verify={verify} onRestart={() => {}} />);
+    await user.click(screen.getByRole("button", { name: "Verify" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("Enter the 6-digit code.");
+    await user.type(screen.getByLabelText("Verification code"), "123{Enter}");
+    expect(screen.getByRole("alert").textContent).toBe("Enter all 6 digits of the code.");
+    expect(screen.getByLabelText("Verification code").getAttribute("aria-invalid")).toBe("true");
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it("a wrong code is cleared, the field focused, and the attempts left for this sign-in shown", async () => {
+    const user = userEvent.setup();
+    render(() => (
+      <CodeStep
+        method="totp"
+        verify={async () => {
+          throw new ApiError("INVALID_CODE", "Invalid code", 400);
+        }}
+        onRestart={() => {}}
+      />
+    ));
+    const field = screen.getByLabelText<HTMLInputElement>("Verification code");
+    await user.type(field, "000000");
+    expect((await screen.findByTestId("attempts-left")).textContent).toBe(
+      "4 attempts left for this sign-in.",
+    );
+    await vi.waitFor(() => expect(document.activeElement).toBe(field));
+    expect(field.value).toBe("");
+    await user.type(field, "000000");
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("attempts-left").textContent).toBe("3 attempts left for this sign-in."),
+    );
+  });
+
+  it("the wrong-code message names the method in use, and after a setup says to wait for the next code", async () => {
+    const user = userEvent.setup();
+    const wrong = async () => {
+      throw new ApiError("INVALID_CODE", "Invalid code", 400);
+    };
+    render(() => <CodeStep method="totp" verify={wrong} onRestart={() => {}} />);
+    expect(screen.getByTestId("code-step-method").textContent).toContain("authenticator app");
+    await user.type(screen.getByLabelText("Verification code"), "000000");
+    const alert = (await screen.findByRole("alert")).textContent ?? "";
+    expect(alert).toContain("authenticator app");
+    expect(alert).toContain("wait for the next code");
+    cleanup();
+    render(() => <CodeStep method="email" verify={wrong} onRestart={() => {}} />);
+    await user.type(screen.getByLabelText("Verification code"), "000000");
+    expect((await screen.findByRole("alert")).textContent).toContain("latest email");
+  });
+
+  it("Back to sign-in leaves the code step", async () => {
+    const user = userEvent.setup();
+    const onBack = vi.fn();
+    render(() => <CodeStep method="totp" verify={async () => {}} onRestart={() => {}} onBack={onBack} />);
+    await user.click(screen.getByRole("button", { name: "← Back to sign-in" }));
+    expect(onBack).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -1,7 +1,12 @@
-import { describeError, EMAIL_RESEND_COOLDOWN_IN_SECONDS, type TwoFactorMethod } from "@cloud2fa/domain";
+import {
+  describeError,
+  EMAIL_RESEND_COOLDOWN_IN_SECONDS,
+  MAX_WRONG_CODES_PER_CHALLENGE,
+  type TwoFactorMethod,
+} from "@cloud2fa/domain";
 import { createSignal, onCleanup, Show } from "solid-js";
 import { formatCountdown } from "./code.js";
-import { CodeInput } from "./code-input.js";
+import { CodeInput, type CodeInputControl, codeProblem } from "./code-input.js";
 import { ErrorMessage } from "./error-message.js";
 import { ApiError } from "./errors.js";
 
@@ -19,6 +24,25 @@ export interface CodeStepProps {
   isLocked?: boolean;
   /** The challenge is dead (expired or too many codes): back to the password. */
   onRestart: (error: unknown) => void;
+  /** "Back to sign-in": the user leaves the code step for the password step (absent: no link). */
+  onBack?: () => void;
+}
+
+/** A refused code, in the words of the method in use; a setup's code cannot sign in again (S2). */
+export function wrongCodeSentence(method: TwoFactorMethod): string {
+  return method === "totp"
+    ? "That code did not work. Enter the code your authenticator app shows now; each code works once, so if you just used one to finish the setup, wait for the next code."
+    : "That code did not work. Enter the code from the latest email; asking for a new code makes the earlier ones stop working.";
+}
+
+/** S3: what is left of this sign-in's budget of wrong codes after `misses` of them. */
+export function attemptsLeftSentence(misses: number): string {
+  const left = Math.max(0, MAX_WRONG_CODES_PER_CHALLENGE - misses);
+  return `${left} ${left === 1 ? "attempt" : "attempts"} left for this sign-in.`;
+}
+
+function isWrongCode(failure: unknown): boolean {
+  return failure instanceof ApiError && failure.code === "INVALID_CODE";
 }
 
 /** The second step of sign-in (R2): a code from the app, or a mailed code with resend and its cooldown. */
@@ -30,6 +54,9 @@ export function CodeStep(props: CodeStepProps) {
   const [code, setCode] = createSignal("");
   const [notice, setNotice] = createSignal("");
   const [isRecovery, setRecovery] = createSignal(false);
+  const [misses, setMisses] = createSignal(0);
+  const [fieldError, setFieldError] = createSignal("");
+  let codeField: CodeInputControl | undefined;
   const [recoveryCode, setRecoveryCode] = createSignal("");
   const isLocked = () => {
     const failure = error();
@@ -42,6 +69,13 @@ export function CodeStep(props: CodeStepProps) {
 
   const submit = async (value: string, check: (code: string) => Promise<void> = props.verify) => {
     if (isBusy()) return;
+    const isCode = check === props.verify;
+    const problem = isCode ? codeProblem(value) : null;
+    setFieldError(problem ?? "");
+    if (problem) {
+      codeField?.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -51,6 +85,11 @@ export function CodeStep(props: CodeStepProps) {
         props.onRestart(failure);
       } else {
         setError(failure);
+        if (isCode && isWrongCode(failure)) {
+          setMisses((count) => count + 1);
+          codeField?.clear();
+          codeField?.focus();
+        }
       }
     } finally {
       setBusy(false);
@@ -126,24 +165,38 @@ export function CodeStep(props: CodeStepProps) {
         }}
       >
         <h1>Two-factor authentication</h1>
-        <p>
+        <p data-testid="code-step-method">
           {props.isLocked
             ? "No code was sent: two-factor authentication is locked."
             : props.method === "totp"
-              ? "Enter the 6-digit code shown in your authenticator app."
+              ? "Open your authenticator app and enter the 6-digit code it shows for Cloud Console."
               : "We emailed a 6-digit code to your address. It is valid for 10 minutes."}
         </p>
         <CodeInput
           id="sign-in-code"
           label="Verification code"
           disabled={isBusy()}
+          error={fieldError()}
+          control={(control) => {
+            codeField = control;
+          }}
           onValue={setCode}
           onComplete={(value) => {
             setCode(value);
             void submit(value);
           }}
         />
-        <Show when={isLocked() && props.lockedHint} fallback={<ErrorMessage error={error()} />}>
+        <Show
+          when={isLocked() && props.lockedHint}
+          fallback={
+            <Show when={isWrongCode(error())} fallback={<ErrorMessage error={error()} />}>
+              <p class="error" role="alert">
+                {wrongCodeSentence(props.method)}{" "}
+                <span data-testid="attempts-left">{attemptsLeftSentence(misses())}</span>
+              </p>
+            </Show>
+          }
+        >
           <p class="error" role="alert" data-testid="locked-hint">
             {props.lockedHint}
           </p>
@@ -175,6 +228,15 @@ export function CodeStep(props: CodeStepProps) {
             </button>
           </Show>
         </div>
+        <Show when={props.onBack}>
+          {(back) => (
+            <p class="back-link">
+              <button type="button" class="link" onClick={() => back()()}>
+                ← Back to sign-in
+              </button>
+            </p>
+          )}
+        </Show>
       </form>
     );
   }

@@ -15,6 +15,21 @@ describe("QrSetupPanel", () => {
     expect(screen.getByTestId("manual-key").textContent).toBe("JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP");
   });
 
+  it("the manual key never breaks inside a group: each group of four is an unbreakable unit", () => {
+    render(() => <QrSetupPanel qrCode={qrCode} secret={secret} />);
+    const groups = [...screen.getByTestId("manual-key").querySelectorAll(".key-group")];
+    expect(groups.map((group) => group.textContent)).toEqual([
+      "JBSW",
+      "Y3DP",
+      "EHPK",
+      "3PXP",
+      "JBSW",
+      "Y3DP",
+      "EHPK",
+      "3PXP",
+    ]);
+  });
+
   it("copies the key without spaces and says so", async () => {
     const user = userEvent.setup();
     render(() => <QrSetupPanel qrCode={qrCode} secret={secret} />);

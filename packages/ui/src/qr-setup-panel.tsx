@@ -1,4 +1,4 @@
-import { createSignal, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import { groupKey } from "./code.js";
 
 export interface QrSetupPanelProps {
@@ -23,7 +23,17 @@ export function QrSetupPanel(props: QrSetupPanelProps) {
       <div>
         <p>Scan the QR code with your authenticator app, or enter this key manually:</p>
         <p class="manual-key">
-          <code data-testid="manual-key">{groupKey(props.secret)}</code>
+          <code data-testid="manual-key">
+            {/* Each group of four stays whole on a narrow screen; lines break only between groups. */}
+            <For each={groupKey(props.secret).split(" ")}>
+              {(group, index) => (
+                <>
+                  {index() > 0 ? " " : ""}
+                  <span class="key-group">{group}</span>
+                </>
+              )}
+            </For>
+          </code>
         </p>
         <button type="button" class="secondary" onClick={copy}>
           Copy key

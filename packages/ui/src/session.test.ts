@@ -42,3 +42,11 @@ describe("createSession", () => {
     expect(session.me()).toBeNull();
   });
 });
+
+describe("createSession with a loader that answers null without a session", () => {
+  it("a signed-out page load settles on null without an error (GET /api/session, no 401)", async () => {
+    const session = createSession(async () => null);
+    await vi.waitFor(() => expect(session.isSettled()).toBe(true));
+    expect(session.me()).toBeNull();
+  });
+});

@@ -11,10 +11,11 @@ export interface Session {
 }
 
 /**
- * The signed-in user, or null, asked of the API (the cookie is HttpOnly, nothing is kept in storage).
+ * The signed-in user, or null, asked of the API (the cookie is HttpOnly, nothing is kept in storage):
+ * `loadMe` answers null without a session (GET /api/session, no 401 on a signed-out page load).
  * It lives as long as the app, so it gets its own reactive root rather than none.
  */
-export function createSession(loadMe: () => Promise<MeView>): Session {
+export function createSession(loadMe: () => Promise<MeView | null>): Session {
   return createRoot(() => {
     const [me, { refetch, mutate }] = createResource<MeView | null>(async () => {
       try {

@@ -41,16 +41,17 @@ export function SignInPage(props: SignInPageProps) {
   const isLocked = (failure: unknown) => failure instanceof ApiError && failure.code === "TWO_FACTOR_LOCKED";
   const [error, setError] = createSignal<unknown>(null);
   const [isBusy, setBusy] = createSignal(false);
+  // Kept for "Back to sign-in" from the code step: the account and address come back filled in.
+  const [entered, setEntered] = createSignal({ accountId: props.accountId ?? "", email: "" });
   const submit = async (form: HTMLFormElement) => {
     const data = new FormData(form);
     setBusy(true);
     setError(null);
     try {
-      const result = await props.signIn({
-        accountId: String(data.get("accountId") ?? "").trim(),
-        email: String(data.get("email")).trim(),
-        password: String(data.get("password")),
-      });
+      const accountId = String(data.get("accountId") ?? "").trim();
+      const email = String(data.get("email")).trim();
+      setEntered({ accountId, email });
+      const result = await props.signIn({ accountId, email, password: String(data.get("password")) });
       if (result.status === "authenticated") props.onSignedIn();
       else
         setChallenge({ id: result.challengeId, method: result.method, isLocked: result.isLocked === true });
@@ -80,13 +81,20 @@ export function SignInPage(props: SignInPageProps) {
                 name="accountId"
                 required
                 autocomplete="organization"
-                value={props.accountId ?? ""}
+                value={entered().accountId || (props.accountId ?? "")}
               />
             </div>
           </Show>
           <div class="field">
             <label for="email">Email</label>
-            <input id="email" name="email" type="email" required autocomplete="username" />
+            <input
+              id="email"
+              name="email"
+              type="email"
+              required
+              autocomplete="username"
+              value={entered().email}
+            />
           </div>
           <div class="field">
             <label for="password">Password</label>
@@ -126,6 +134,10 @@ export function SignInPage(props: SignInPageProps) {
             onRestart={(failure) => {
               setChallenge(null);
               setError(failure);
+            }}
+            onBack={() => {
+              setChallenge(null);
+              setError(null);
             }}
           />
         </div>

@@ -128,3 +128,39 @@ describe("Team page", () => {
     expect(screen.queryByTestId("step-up-action")).toBeNull();
   });
 });
+
+describe("Team page, disabled actions and layout", () => {
+  it("a disabled Set SSO says why in visible text beside it, not in a tooltip", async () => {
+    const withTwoFactor: MemberView = {
+      ...members[1],
+      id: "mem_bo",
+      email: "bo@example.com",
+      twoFactor: { enabled: true, method: "totp", enabledAt: "2026-03-01T10:00:00.000Z" },
+    } as MemberView;
+    const team = client();
+    team.list = vi.fn(async () => [...members, withTwoFactor]);
+    render(() => <TeamPage actor={admin} client={team} />);
+    const row = await rowOf("bo@example.com");
+    const button = row.getByRole("button", { name: "Set SSO" }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(button.getAttribute("title")).toBeNull();
+    const reason = row.getAllByTestId("unavailable-reason").map((node) => node.textContent);
+    expect(reason).toContain("Set SSO after this member's 2FA is removed: SSO accounts cannot use 2FA.");
+    expect(button.getAttribute("aria-describedby")).toBe("sso-mem_bo");
+  });
+
+  it("the members table has a caption and names each cell's column for the phone's card layout", async () => {
+    render(() => <TeamPage actor={admin} client={client()} />);
+    await rowOf("ana@example.com");
+    expect(screen.getByRole("table", { name: /Team members/ })).toBeTruthy();
+    const cells = [...(screen.getByText("ana@example.com").closest("tr")?.querySelectorAll("td") ?? [])];
+    expect(cells.map((cell) => cell.dataset.label)).toEqual([
+      "Email",
+      "Roles",
+      "Status",
+      "SSO",
+      "2FA",
+      "Actions",
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import {
   canChangeMemberStatus,
   canChangeSso,
   describeError,
+  type ErrorCode,
   MAX_REMOVAL_REASON_LENGTH,
   type MemberRole,
   type MemberStatus,
@@ -190,77 +191,78 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
           filter={twoFactorFilter()}
           onFilter={setTwoFactorFilter}
         />
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">SSO</th>
-                <th scope="col">2FA</th>
-                <Show when={hasActions()}>
-                  <th scope="col">Actions</th>
-                </Show>
-              </tr>
-            </thead>
-            <tbody>
-              <For
-                each={shownMembers()}
-                fallback={
-                  <tr>
-                    <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>
-                  </tr>
-                }
-              >
-                {(member) => (
-                  <tr data-member={member.email}>
-                    <td>
-                      {member.email}
-                      <Show when={member.remark}>
-                        <small class="remark">{member.remark}</small>
-                      </Show>
-                    </td>
-                    <td>
-                      <Show
-                        when={editingRoles() === member.id}
-                        fallback={member.roles.map((role) => roleNames[role]).join(", ")}
-                      >
-                        <RolesEditor
-                          roles={member.roles}
-                          onSave={(roles) => {
-                            setEditingRoles(null);
-                            void act(
-                              () => props.client.update(member.id, { roles }),
-                              `Roles of ${member.email} changed.`,
-                              { memberId: member.id, action: `Change the roles of ${member.email}` },
-                            );
-                          }}
-                          onCancel={() => setEditingRoles(null)}
-                        />
-                      </Show>
-                    </td>
-                    <td>
-                      <span class={`badge ${member.status}`}>{member.status}</span>
-                    </td>
-                    <td>{member.sso ? "SSO" : "—"}</td>
-                    <td>
-                      {member.twoFactor.locked ? (
-                        <>
-                          <span class="badge disabled">Locked</span>
-                          <small class="locked-hint">
-                            {" "}
-                            After 100 wrong codes in a row. Remove 2FA (root user) unlocks it.
-                          </small>
-                        </>
-                      ) : member.twoFactor.enabled ? (
-                        <span class="badge on">Enabled</span>
-                      ) : (
-                        <span class="badge off">Off</span>
-                      )}
-                    </td>
-                    <Show when={hasActions()}>
-                      <td class="row-actions">
+        <table class="cards-on-phone team-table">
+          <caption class="visually-hidden">Team members, with their roles, status and 2FA</caption>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Roles</th>
+              <th scope="col">Status</th>
+              <th scope="col">SSO</th>
+              <th scope="col">2FA</th>
+              <Show when={hasActions()}>
+                <th scope="col">Actions</th>
+              </Show>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={shownMembers()}
+              fallback={
+                <tr>
+                  <td colSpan={6}>{members.loading ? "Loading…" : "No members yet."}</td>
+                </tr>
+              }
+            >
+              {(member) => (
+                <tr data-member={member.email}>
+                  <td data-label="Email" class="member-email">
+                    {member.email}
+                    <Show when={member.remark}>
+                      <small class="remark">{member.remark}</small>
+                    </Show>
+                  </td>
+                  <td data-label="Roles">
+                    <Show
+                      when={editingRoles() === member.id}
+                      fallback={member.roles.map((role) => roleNames[role]).join(", ")}
+                    >
+                      <RolesEditor
+                        roles={member.roles}
+                        onSave={(roles) => {
+                          setEditingRoles(null);
+                          void act(
+                            () => props.client.update(member.id, { roles }),
+                            `Roles of ${member.email} changed.`,
+                            { memberId: member.id, action: `Change the roles of ${member.email}` },
+                          );
+                        }}
+                        onCancel={() => setEditingRoles(null)}
+                      />
+                    </Show>
+                  </td>
+                  <td data-label="Status">
+                    <span class={`badge ${member.status}`}>{member.status}</span>
+                  </td>
+                  <td data-label="SSO">{member.sso ? "SSO" : "—"}</td>
+                  <td data-label="2FA">
+                    {member.twoFactor.locked ? (
+                      <>
+                        <span class="badge disabled">Locked</span>
+                        <small class="locked-hint">
+                          {" "}
+                          After 100 wrong codes in a row. Remove 2FA (root user) unlocks it.
+                        </small>
+                      </>
+                    ) : member.twoFactor.enabled ? (
+                      <span class="badge on">Enabled</span>
+                    ) : (
+                      <span class="badge off">Off</span>
+                    )}
+                  </td>
+                  <Show when={hasActions()}>
+                    <td data-label="Actions">
+                      <div class="row-actions">
                         <Show when={permissionsOn(member).changeStatus && canChangeMemberStatus(member).ok}>
                           <button
                             type="button"
@@ -285,12 +287,13 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                         <Show when={permissionsOn(member).changeSso}>
                           {(() => {
                             const decision = canChangeSso(toTwoFactorState(member.twoFactor), !member.sso);
-                            return (
+                            const reasonId = `sso-${member.id}`;
+                            const button = (
                               <button
                                 type="button"
                                 class="secondary"
                                 disabled={!decision.ok}
-                                title={decision.ok ? undefined : describeError(decision.reason)}
+                                aria-describedby={decision.ok ? undefined : reasonId}
                                 onClick={() =>
                                   act(
                                     () => props.client.update(member.id, { sso: !member.sso }),
@@ -301,6 +304,16 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               >
                                 {member.sso ? "Unset SSO" : "Set SSO"}
                               </button>
+                            );
+                            return decision.ok ? (
+                              button
+                            ) : (
+                              <span class="unavailable">
+                                {button}
+                                <small id={reasonId} data-testid="unavailable-reason">
+                                  {ssoUnavailableReason(decision.reason)}
+                                </small>
+                              </span>
                             );
                           })()}
                         </Show>
@@ -317,7 +330,7 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                                 >
                                   Remove 2FA
                                 </button>
-                                <small id={`r5-${member.id}`}>
+                                <small id={`r5-${member.id}`} data-testid="unavailable-reason">
                                   {describeError("ONLY_ROOT_CAN_REMOVE_TWO_FACTOR")}
                                 </small>
                               </span>
@@ -369,17 +382,24 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                           </small>
                         </Show>
                         {stepUpPromptFor(member.id)}
-                      </td>
-                    </Show>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+                      </div>
+                    </td>
+                  </Show>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
       </section>
     </Show>
   );
+}
+
+/** Why "Set SSO" is unavailable, in visible words beside the button. */
+function ssoUnavailableReason(reason: ErrorCode): string {
+  return reason === "TWO_FACTOR_ALREADY_CONFIGURED"
+    ? "Set SSO after this member's 2FA is removed: SSO accounts cannot use 2FA."
+    : describeError(reason);
 }
 
 function RolesEditor(props: {

@@ -8,7 +8,7 @@ import {
   type TwoFactorMethod,
 } from "@cloud2fa/domain";
 import { createMemo, createSignal, For, Match, Show, Switch } from "solid-js";
-import { CodeInput } from "./code-input.js";
+import { CodeInput, type CodeInputControl, codeProblem } from "./code-input.js";
 import { ErrorMessage } from "./error-message.js";
 import { QrSetupPanel } from "./qr-setup-panel.js";
 import { RecoveryCodesPanel } from "./recovery-codes-panel.js";
@@ -60,6 +60,7 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
   const [error, setError] = createSignal<unknown>(null);
   const [isBusy, setBusy] = createSignal(false);
   const [recoveryCodes, setRecoveryCodes] = createSignal<readonly string[] | null>(null);
+  const [isRemoved, setRemoved] = createSignal(false);
   const hasRecoveryCodes = () =>
     canHaveRecoveryCodes(props.me, { allowMemberRecoveryCodes: props.allowMemberRecoveryCodes ?? false });
 
@@ -77,6 +78,7 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
   };
   const start = () =>
     run(async () => {
+      setRemoved(false);
       setPending(await props.client.startSetup(method(), password()));
       setPassword("");
     });
@@ -87,12 +89,13 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
       setDone(true);
       props.onChanged();
     });
-  const remove = (value: string) =>
-    run(async () => {
-      await props.client.removeOwn(value);
-      setDone(false);
-      props.onChanged();
-    });
+  /** Run by the removal form inside its own `run`. */
+  const remove = async (value: string) => {
+    await props.client.removeOwn(value);
+    setDone(false);
+    setRemoved(true);
+    props.onChanged();
+  };
 
   return (
     <section class="card" aria-labelledby="two-factor-title">
@@ -103,17 +106,19 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
         </Match>
         <Match when={isDone()}>
           <div class="success" role="status">
-            <p>
-              <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
-              again with a code, while you can still fix a mistake.
-            </p>
-            <Show when={recoveryCodes()}>
-              {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
-            </Show>
-            <a class="button" href={props.consoleHref}>
-              Back to the {props.consoleName}
-            </a>
+            <strong>Two-factor authentication is enabled.</strong> Test it right away: sign out and sign in
+            again with a code, while you can still fix a mistake.
           </div>
+          <Show
+            when={recoveryCodes()}
+            fallback={
+              <a class="button" href={props.consoleHref}>
+                Back to the {props.consoleName}
+              </a>
+            }
+          >
+            {(codes) => <RecoveryCodesPanel codes={codes()} onSaved={() => setRecoveryCodes(null)} />}
+          </Show>
         </Match>
         <Match when={state().state === "enabled"}>
           <TwoFactorStatus twoFactor={props.me.twoFactor} />
@@ -148,7 +153,12 @@ export function TwoFactorSettings(props: TwoFactorSettingsProps) {
           )}
         </Match>
         <Match when={true}>
-          <TwoFactorStatus twoFactor={props.me.twoFactor} />
+          <Show when={isRemoved()} fallback={<TwoFactorStatus twoFactor={props.me.twoFactor} />}>
+            <div class="success" role="status" data-testid="two-factor-removed">
+              <strong>Two-factor authentication is removed.</strong> Your sign-in now asks only for your
+              password. You can set it up again below.
+            </div>
+          </Show>
           <form
             onSubmit={(event) => {
               event.preventDefault();
@@ -203,12 +213,17 @@ function ConfirmSetupForm(props: {
   onCancel: () => void;
 }) {
   const [code, setCode] = createSignal("");
+  const [fieldError, setFieldError] = createSignal("");
+  let field: CodeInputControl | undefined;
   const totp = () => (props.setup.method === "totp" ? props.setup : null);
   return (
     <form
       onSubmit={(event) => {
         event.preventDefault();
-        props.onConfirm(code());
+        const problem = codeProblem(code());
+        setFieldError(problem ?? "");
+        if (problem) field?.focus();
+        else props.onConfirm(code());
       }}
     >
       <Show
@@ -222,11 +237,15 @@ function ConfirmSetupForm(props: {
       >
         {(pending) => <QrSetupPanel qrCode={pending().qrCode} secret={pending().secret} />}
       </Show>
-      <p>Enter the code to confirm: two-factor authentication is on only after this step (R8).</p>
+      <p>Enter the code to confirm: two-factor authentication is on only after this step.</p>
       <CodeInput
         id="confirm-code"
         label="Verification code"
         disabled={props.isBusy}
+        error={fieldError()}
+        control={(control) => {
+          field = control;
+        }}
         onValue={setCode}
         onComplete={props.onConfirm}
       />
@@ -242,6 +261,84 @@ function ConfirmSetupForm(props: {
   );
 }
 
+/**
+ * One action that needs a current code: its own field, its own "Email me a code" for the email method,
+ * and an empty submit answered at the field rather than sent.
+ */
+function CodeActionForm(props: {
+  id: string;
+  title: string;
+  description: string;
+  label: string;
+  submitLabel: string;
+  submitClass: "secondary" | "danger";
+  method: TwoFactorMethod | null;
+  client: TwoFactorClient;
+  isBusy: boolean;
+  run: (action: () => Promise<void>) => Promise<void>;
+  onCode: (code: string) => Promise<void>;
+}) {
+  const [code, setCode] = createSignal("");
+  const [fieldError, setFieldError] = createSignal("");
+  const [notice, setNotice] = createSignal("");
+  let field: CodeInputControl | undefined;
+  return (
+    <form
+      class="code-action"
+      aria-labelledby={`${props.id}-title`}
+      onSubmit={(event) => {
+        event.preventDefault();
+        const problem = codeProblem(code());
+        setFieldError(problem ?? "");
+        if (problem) field?.focus();
+        else void props.run(() => props.onCode(code()));
+      }}
+    >
+      <h3 id={`${props.id}-title`}>{props.title}</h3>
+      <p>{props.description}</p>
+      <Show when={props.method === "email"}>
+        <p>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              props.run(async () => {
+                await props.client.sendActionCode();
+                setNotice("We emailed you a 6-digit code. It is valid for 10 minutes.");
+                field?.focus();
+              })
+            }
+          >
+            Email me a code
+          </button>
+          <Show when={notice()}>
+            <span role="status" class="hint">
+              {" "}
+              {notice()}
+            </span>
+          </Show>
+        </p>
+      </Show>
+      <CodeInput
+        id={props.id}
+        label={props.label}
+        error={fieldError()}
+        control={(control) => {
+          field = control;
+        }}
+        onValue={(value) => {
+          setCode(value);
+          if (fieldError() && !codeProblem(value)) setFieldError("");
+        }}
+        onComplete={setCode}
+      />
+      <button type="submit" class={props.submitClass} disabled={props.isBusy}>
+        {props.submitLabel}
+      </button>
+    </form>
+  );
+}
+
 /** Enabled 2FA: new recovery codes, and removal with a current code for whoever may remove it (R4, R10). */
 function ManageTwoFactor(props: {
   me: MeView;
@@ -253,67 +350,40 @@ function ManageTwoFactor(props: {
   onRecoveryCodes: (codes: readonly string[]) => void;
   onRemove: (code: string) => Promise<void>;
 }) {
-  const [code, setCode] = createSignal("");
-  const [renewCode, setRenewCode] = createSignal("");
-  const [notice, setNotice] = createSignal("");
   return (
     <>
       <Show when={props.hasRecoveryCodes}>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            void props.run(async () => {
-              props.onRecoveryCodes(await props.client.regenerateRecoveryCodes(renewCode()));
-            });
-          }}
-        >
-          <h3>Recovery codes</h3>
-          <p>Make a new set of recovery codes with a current code: the old set stops working.</p>
-          <CodeInput
-            id="renew-code"
-            label="Code for new recovery codes"
-            onValue={setRenewCode}
-            onComplete={setRenewCode}
-          />
-          <button type="submit" class="secondary" disabled={props.isBusy}>
-            Make new recovery codes
-          </button>
-        </form>
+        <CodeActionForm
+          id="renew-code"
+          title="Recovery codes"
+          description="Make a new set of recovery codes with a current code: the old set stops working."
+          label="Code for new recovery codes"
+          submitLabel="Make new recovery codes"
+          submitClass="secondary"
+          method={props.me.twoFactor.method}
+          client={props.client}
+          isBusy={props.isBusy}
+          run={props.run}
+          onCode={async (code) => props.onRecoveryCodes(await props.client.regenerateRecoveryCodes(code))}
+        />
       </Show>
       <Show
         when={props.canRemove}
         fallback={<p class="notice">{setupUnavailableReason("TWO_FACTOR_ALREADY_CONFIGURED", true)}</p>}
       >
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            void props.onRemove(code());
-          }}
-        >
-          <h3>Remove two-factor authentication</h3>
-          <p>Enter a current code to remove it (R10).</p>
-          <Show when={props.me.twoFactor.method === "email"}>
-            <button
-              type="button"
-              class="secondary"
-              onClick={() =>
-                props.run(async () => {
-                  await props.client.sendActionCode();
-                  setNotice("We emailed you a code.");
-                })
-              }
-            >
-              Email me a code
-            </button>
-            <Show when={notice()}>
-              <span role="status"> {notice()}</span>
-            </Show>
-          </Show>
-          <CodeInput id="remove-code" label="Current code" onValue={setCode} onComplete={setCode} />
-          <button type="submit" class="danger" disabled={props.isBusy}>
-            Remove two-factor authentication
-          </button>
-        </form>
+        <CodeActionForm
+          id="remove-code"
+          title="Remove two-factor authentication"
+          description="Enter a current code to remove it. Your sign-in will then ask only for your password."
+          label="Current code"
+          submitLabel="Remove two-factor authentication"
+          submitClass="danger"
+          method={props.me.twoFactor.method}
+          client={props.client}
+          isBusy={props.isBusy}
+          run={props.run}
+          onCode={props.onRemove}
+        />
       </Show>
     </>
   );

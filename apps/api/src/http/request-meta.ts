@@ -2,6 +2,12 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import type { RequestMeta } from "../services/context.js";
 
+/** "::ffff:127.0.0.1" is how a dual-stack socket writes an IPv4 client; people write "127.0.0.1". */
+export function readableClientAddress(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
+
 /** TRUST_PROXY hops: the address that many entries from the right of X-Forwarded-For, else the socket. */
 export function clientAddressOf(c: Context, trustProxyHops: number): string | null {
   if (trustProxyHops > 0) {
@@ -10,10 +16,11 @@ export function clientAddressOf(c: Context, trustProxyHops: number): string | nu
       .map((entry) => entry.trim())
       .filter(Boolean);
     const candidate = chain[chain.length - trustProxyHops];
-    if (candidate && candidate.length <= 64) return candidate;
+    if (candidate && candidate.length <= 64) return readableClientAddress(candidate);
   }
   try {
-    return getConnInfo(c).remote.address ?? null;
+    const address = getConnInfo(c).remote.address;
+    return address ? readableClientAddress(address) : null;
   } catch {
     return null;
   }

@@ -1,6 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireSession, requireSessionDuringEnrolment, sessionOf } from "../http/authenticate.js";
+import {
+  loadSession,
+  requireSession,
+  requireSessionDuringEnrolment,
+  sessionOf,
+} from "../http/authenticate.js";
 import { createRouter } from "../http/router.js";
+import type { SessionUser } from "../services/auth/sessions.js";
 import { stepUp } from "../services/step-up/step-up.js";
 import { confirmSetup } from "../services/two-factor/confirm-setup.js";
 import { regenerateRecoveryCodes } from "../services/two-factor/regenerate-recovery-codes.js";
@@ -46,6 +52,38 @@ const me = createRoute({
   middleware: requireSessionDuringEnrolment,
   responses: { 200: jsonResponse(Me, "The signed-in user"), ...errorResponses },
 });
+
+const session = createRoute({
+  method: "get",
+  path: "/session",
+  tags,
+  summary:
+    "Whether this browser is signed in: the signed-in user, or null. 200 either way, so that a page loaded while signed out asks without a 401",
+  responses: {
+    200: jsonResponse(z.object({ me: Me.nullable() }), "The signed-in user, or null without a session"),
+    ...errorResponses,
+  },
+});
+
+/** GET /me's body, also the answer of GET /session. */
+function meBody({ user, row, enabled, policy, enrolment }: SessionUser) {
+  return {
+    kind: user.kind,
+    id: row.id,
+    email: row.email,
+    accountId: row.accountId,
+    roles: user.kind === "member" ? [...user.roles] : [],
+    status: row.status,
+    sso: row.isSso,
+    twoFactor: twoFactorSummary(enabled),
+    twoFactorPolicy: {
+      required: policy.required,
+      deadline: policy.deadline?.toISOString() ?? null,
+      enrolment: enrolment.state,
+      daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
+    },
+  };
+}
 
 const setup = createRoute({
   method: "post",
@@ -147,27 +185,10 @@ const stepUpRoute = createRoute({
 });
 
 export const meRoutes = createRouter()
-  .openapi(me, async (c) => {
-    const { user, row, enabled, policy, enrolment } = sessionOf(c);
-    return c.json(
-      {
-        kind: user.kind,
-        id: row.id,
-        email: row.email,
-        accountId: row.accountId,
-        roles: user.kind === "member" ? [...user.roles] : [],
-        status: row.status,
-        sso: row.isSso,
-        twoFactor: twoFactorSummary(enabled),
-        twoFactorPolicy: {
-          required: policy.required,
-          deadline: policy.deadline?.toISOString() ?? null,
-          enrolment: enrolment.state,
-          daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
-        },
-      },
-      200,
-    );
+  .openapi(me, (c) => c.json(meBody(sessionOf(c)), 200))
+  .openapi(session, async (c) => {
+    const auth = await loadSession(c);
+    return c.json({ me: auth ? meBody(auth) : null }, 200);
   })
   .openapi(setup, async (c) => {
     const input = { userId: sessionOf(c).user.id, ...c.req.valid("json") };

@@ -192,8 +192,16 @@ export const AuditEvent = z
     actor: AuditParty,
     subject: AuditParty,
     at: z.string(),
-    clientAddress: z.string().nullable(),
-    userAgent: z.string().nullable(),
+    clientAddress: z.string().nullable().describe('As people write it: "127.0.0.1", not "::ffff:127.0.0.1"'),
+    userAgent: z.string().nullable().describe("The raw User-Agent header, for the detail view"),
+    browser: z
+      .string()
+      .nullable()
+      .describe('The browser parsed from userAgent ("Chrome"); null when unknown'),
+    os: z
+      .string()
+      .nullable()
+      .describe('The operating system parsed from userAgent ("macOS"); null when unknown'),
     detail: z.record(z.string(), z.unknown()),
   })
   .openapi("AuditEvent");

@@ -33,7 +33,7 @@ const TeamCompliance = z
     total: z.number().int(),
     enabled: z.number().int().describe("Members with 2FA enabled"),
     notEnabled: z.number().int().describe("Members without 2FA who are not SSO accounts"),
-    exempt: z.number().int().describe("SSO members (R6: their identity provider owns the second factor)"),
+    exempt: z.number().int().describe("SSO members (R6: SSO accounts cannot use 2FA)"),
     locked: z.number().int().describe("Enabled factors locked after too many failed codes"),
   })
   .describe("Require 2FA for members: the team's compliance, counted over the whole team")

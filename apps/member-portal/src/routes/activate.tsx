@@ -20,7 +20,7 @@ export function ActivateRoute() {
               <p role="status">
                 Your account <strong>{activated().email}</strong> is active.
               </p>
-              <A class="button" href={`/?accountId=${activated().accountId}`}>
+              <A class="button" href={`/?account=${encodeURIComponent(activated().accountId)}`}>
                 Sign in
               </A>
             </>

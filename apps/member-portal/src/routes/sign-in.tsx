@@ -3,13 +3,19 @@ import { useNavigate, useSearchParams } from "@solidjs/router";
 import { api, challengeClient } from "../api.js";
 import { refreshMe } from "../session.js";
 
+/** `?account=` fills in the account ID; `?accountId=` is what earlier invitation mails carry. */
+function accountIdOf(params: Partial<Record<string, string | string[]>>): string {
+  const given = params.account ?? params.accountId;
+  return typeof given === "string" ? given : "";
+}
+
 export function SignInRoute() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   return (
     <SignInPage
       title="Team Member Sign-in"
-      accountId={typeof params.accountId === "string" ? params.accountId : ""}
+      accountId={accountIdOf(params)}
       signIn={(input) => expectOk(api.auth.member.login.$post({ json: input }))}
       verify={challengeClient.verify}
       resend={challengeClient.resend}

@@ -2,6 +2,7 @@ import type { AuditFilter, User } from "@cloud2fa/domain";
 import { and, desc, lt } from "drizzle-orm";
 import { auditEvents } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
+import { describeUserAgent } from "../../http/user-agent.js";
 import { authorizeTeamAction } from "../team/authorize.js";
 import { auditEventsWhere, auditEventView } from "./filter.js";
 
@@ -34,7 +35,8 @@ export async function listAuditEvents({
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    events: page.map(auditEventView),
+    // The browser and OS for the page; the raw User-Agent stays for the detail view.
+    events: page.map((row) => ({ ...auditEventView(row), ...describeUserAgent(row.userAgent) })),
     nextCursor: rows.length > limit && last ? String(last.seq) : null,
   };
 }

@@ -98,7 +98,7 @@ export async function inviteMember({
     deps,
     invitationMessage(email, {
       link: `${base}/member/activate?token=${encodeURIComponent(token)}`,
-      signInUrl: `${base}/member/?accountId=${encodeURIComponent(actor.accountId)}`,
+      signInUrl: `${base}/member/?account=${encodeURIComponent(actor.accountId)}`,
       accountId: actor.accountId,
       invitedBy: actor.email,
     }),
