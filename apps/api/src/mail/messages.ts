@@ -1,3 +1,4 @@
+import { deviceLabel } from "../http/user-agent.js";
 import type { MailMessage } from "./mailer.js";
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -41,7 +42,8 @@ export function emailCodeMessage(
   }[input.purpose];
   return {
     to,
-    subject: `Your cloud2fa code: ${input.code}`,
+    // Never the code in a subject, which mail servers and delivery logs keep in the clear.
+    subject: "Your cloud2fa code",
     text: `Your code ${what} is:\n\n    ${input.code}\n\nIt is valid for ${minutes(input.ttlInSeconds)} minutes and works once. If you did not ask for it, someone knows your password: change it.\n`,
   };
 }
@@ -78,7 +80,7 @@ export interface SecurityNotice {
 const whoseAccount = (notice: SecurityNotice) =>
   notice.isSubject ? "your account" : `the member account ${notice.subjectEmail}`;
 const origin = (notice: SecurityNotice) =>
-  `Time: ${notice.at.toISOString()}\nClient address: ${notice.clientAddress ?? "unknown"}\nBrowser: ${notice.userAgent ?? "unknown"}\n`;
+  `Time: ${notice.at.toISOString()}\nClient address: ${notice.clientAddress ?? "unknown"}\nDevice: ${deviceLabel(notice.userAgent)}\n`;
 
 export function codeEntryLockedMessage(
   to: string,

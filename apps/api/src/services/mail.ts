@@ -13,7 +13,6 @@ export async function sendMail(
       } catch (error) {
         deps.logger.error("mail delivery failed", {
           to: message.to,
-          subject: message.subject,
           error: String(error),
         });
       }

@@ -65,7 +65,7 @@ export interface TestContext {
 
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
 export function useTestApp(
-  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void } = {},
+  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void; logger?: Logger } = {},
 ): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
@@ -81,7 +81,7 @@ export function useTestApp(
       clock: context.clock,
       random: createTestRandom(`${Math.random()}`),
       mailer,
-      logger: silentLogger,
+      logger: options.logger ?? silentLogger,
       keys: { keys: [TEST_KEY] },
       settings: {
         publicUrl: PUBLIC_URL,

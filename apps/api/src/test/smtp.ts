@@ -13,6 +13,8 @@ export async function startSmtpServer() {
   const waiters: (() => void)[] = [];
   // While held, no MAIL FROM is answered: a stalled mail server, which has none of the message yet.
   let held: Promise<void> | null = null;
+  // While refusing, every message is refused at MAIL FROM with a permanent error (550).
+  let isRefusing = false;
   const server = new SMTPServer({
     authOptional: true,
     // Pooled clients keep idle connections: do not wait 30 s for them when a test file ends.
@@ -20,7 +22,10 @@ export async function startSmtpServer() {
     disabledCommands: ["STARTTLS"],
     logger: false,
     onMailFrom(_address, _session, callback) {
-      if (held) void held.then(() => callback());
+      if (isRefusing) {
+        const refused = Object.assign(new Error("mailbox unavailable"), { responseCode: 550 });
+        callback(refused);
+      } else if (held) void held.then(() => callback());
       else callback();
     },
     onData(stream, _session, callback) {
@@ -46,6 +51,10 @@ export async function startSmtpServer() {
     received,
     clear: () => received.splice(0),
     isHeld: () => held !== null,
+    /** Refuse every message from now on (true), or accept again (false). */
+    refuseAll(refusing: boolean) {
+      isRefusing = refusing;
+    },
     /** Stall the server (no message is accepted) until the returned function is called. */
     hold(): () => void {
       let release = () => {};
