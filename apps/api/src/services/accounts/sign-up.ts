@@ -14,7 +14,7 @@ import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js
 import { recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { chargeThrottleKeys } from "../limits/password-throttle.js";
-import { sendMail } from "../mail.js";
+import { enqueueMail } from "../mail.js";
 import { normalizeEmail } from "../users.js";
 
 /**
@@ -51,7 +51,10 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
         .from(users)
         .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)))
         .for("update");
-      if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
+      if (existing?.emailVerifiedAt) {
+        await enqueueMail(tx, deps, signUpAttemptMessage(existing.email));
+        return;
+      }
       const userId = existing?.id ?? createId(deps.random, "usr");
       if (existing) {
         // S6 (pre-hijack): only the newest sign-up's link stays valid; the row locked above orders racing sign-ups.
@@ -96,18 +99,13 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
         expiresAt: addSeconds(now, EMAIL_VERIFICATION_TTL_IN_SECONDS),
         createdAt: now,
       });
-      return { kind: "verify" as const, to: existing?.email ?? email, token };
+      const link = `${deps.settings.publicUrl}/verify-email?token=${encodeURIComponent(token)}`;
+      await enqueueMail(tx, deps, verifyEmailMessage(existing?.email ?? email, link));
     });
   // S7: two first sign-ups of one address race to insert it; the loser runs again and finds the
   // winner's row (locked, unverified), so it answers 202 like any repeat sign-up instead of a 500.
-  const outcome = await settle().catch((error: unknown) => {
+  await settle().catch((error: unknown) => {
     if (isUniqueViolation(error)) return settle();
     throw error;
   });
-  if (outcome.kind === "taken") {
-    await sendMail(deps, signUpAttemptMessage(outcome.to));
-  } else {
-    const link = `${deps.settings.publicUrl}/verify-email?token=${encodeURIComponent(outcome.token)}`;
-    await sendMail(deps, verifyEmailMessage(outcome.to, link));
-  }
 }
