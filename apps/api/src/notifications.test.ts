@@ -326,6 +326,28 @@ describe("a client's User-Agent is pasted verbatim into security mails (issue 13
   });
 });
 
+describe("deleting a member who has 2FA mails the root user (issue 13 item 13)", () => {
+  it("the root user is told which member went, that it had 2FA, by whom and when; a member without 2FA goes quietly", async () => {
+    const root = await createRoot(context);
+    const member = await memberWithTotp(root);
+    const plain = await createMember(context, root);
+    context.smtp.clear();
+    const deleted = await call(context, "DELETE", `/api/team/members/${member.id}`, { cookie: root.cookie });
+    expect(deleted.status).toBe(204);
+    const notice = await context.smtp.waitFor(root.email, new RegExp(`${member.email} deleted`));
+    expect(notice.text).toContain(`The member account ${member.email}`);
+    expect(notice.text).toContain("two-factor authentication (an authenticator app)");
+    expect(notice.text).toContain(`by ${root.email} at ${context.clock.now().toISOString()}`);
+
+    expect(
+      (await call(context, "DELETE", `/api/team/members/${plain.id}`, { cookie: root.cookie })).status,
+    ).toBe(204);
+    expect(context.smtp.received.map((mail) => mail.subject)).toEqual([
+      `Member account ${member.email} deleted`,
+    ]);
+  });
+});
+
 describe("S3 a wrong code that locks code entry is mailed exactly once, with the time, address and end", () => {
   it("sign-in: the 10th wrong code locks; the member and the root user are mailed once", async () => {
     const root = await createRoot(context);

@@ -68,6 +68,19 @@ export function twoFactorChangedMessage(
   };
 }
 
+/** To the root user: a member whose sign-in was protected by a second factor no longer exists. */
+export function memberWithTwoFactorDeletedMessage(
+  to: string,
+  input: { memberEmail: string; method: "totp" | "email"; by: string; at: Date },
+): MailMessage {
+  const method = input.method === "totp" ? "an authenticator app" : "email codes";
+  return {
+    to,
+    subject: `Member account ${input.memberEmail} deleted`,
+    text: `The member account ${input.memberEmail}, which signed in with two-factor authentication (${method}), was deleted by ${input.by} at ${input.at.toISOString()}.\n\nDeleting a member cannot be undone. If this was not expected, check the Team page and the audit log, and invite the person again if they still need access.\n`,
+  };
+}
+
 /** Who, when and from where: the facts a security notice gives, in the words of the mail. */
 export interface SecurityNotice {
   subjectEmail: string;
