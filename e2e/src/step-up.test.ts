@@ -44,7 +44,7 @@ async function mailedCode(to: string, send: () => Promise<void>): Promise<string
     if (Date.now() > deadline) throw new Error(`no code mail to ${to}`);
     await new Promise((done) => setTimeout(done, 100));
   }
-  return /(\d{6})/.exec(codeMails()[seen]?.subject ?? "")?.[1] ?? "";
+  return /(\d{6})/.exec(codeMails()[seen]?.text ?? "")?.[1] ?? "";
 }
 
 describe("Step-up journeys", () => {

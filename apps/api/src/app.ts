@@ -47,6 +47,14 @@ export function createApp(deps: Deps) {
   app.use("*", limitBodySize(MAX_BODY_BYTES));
   app.use("*", rejectCrossSiteRequests(new URL(deps.settings.publicUrl).origin));
   app.use("*", attachRequestContext(deps));
+  // A request that changes something may have queued mail: the sender looks now, after the answer.
+  app.use("/api/*", async (c, next) => {
+    try {
+      await next();
+    } finally {
+      if (c.req.method !== "GET" && c.req.method !== "HEAD") deps.outbox.wake();
+    }
+  });
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) =>
     (await isDatabaseReachable(deps.db))

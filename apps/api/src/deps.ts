@@ -1,6 +1,5 @@
 import type { KeyRing } from "./crypto/secret-box.js";
 import type { Db } from "./db/connect.js";
-import type { Mailer } from "./mail/mailer.js";
 
 export interface Clock {
   now(): Date;
@@ -28,7 +27,8 @@ export interface Deps {
   db: Db;
   clock: Clock;
   random: Random;
-  mailer: Mailer;
+  /** Mail is queued in the database (services/mail.ts); this wakes the process's sender after a request. */
+  outbox: { wake(): void };
   logger: Logger;
   keys: KeyRing;
   settings: Settings;

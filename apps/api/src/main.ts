@@ -6,7 +6,8 @@ import type { Deps } from "./deps.js";
 import { readEnv } from "./env.js";
 import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
-import { createDevMailer, createSmtpMailer, trackSends } from "./mail/mailer.js";
+import { createDevMailer, createSmtpMailer } from "./mail/mailer.js";
+import { startOutboxSender } from "./mail/outbox-sender.js";
 import { startPruneSchedule } from "./prune-schedule.js";
 import { mountWebApps } from "./web.js";
 
@@ -22,17 +23,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
-  const mailer = trackSends(
-    env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger),
-  );
+  const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger);
+  // The only real clock and randomness of the product; tests inject their own.
+  const clock = { now: () => new Date() };
+  const keys = loadKeyRing(env, logger);
+  const outbox = startOutboxSender({ db: database.db, mailer, keys, clock, logger });
   const deps: Deps = {
     db: database.db,
-    // The only real clock and randomness of the product; tests inject their own.
-    clock: { now: () => new Date() },
+    clock,
     random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
-    mailer,
+    outbox,
     logger,
-    keys: loadKeyRing(env, logger),
+    keys,
     settings: {
       publicUrl: env.PUBLIC_URL,
       sessionTtlInHours: env.SESSION_TTL_HOURS,
@@ -49,15 +51,15 @@ async function main(): Promise<void> {
     );
     if (!env.SMTP_URL) logger.info(`mail is printed here and kept in ${env.DATA_DIR}/mailbox.log`);
   });
-  // Stop taking requests, let those in flight answer (at most SHUTDOWN_GRACE_IN_MS), let the mail
-  // they started go out (R11: an answered change keeps its notice; each send has its deadline),
-  // then close the database.
+  // Stop taking requests, let those in flight answer (at most SHUTDOWN_GRACE_IN_MS), try once more to
+  // send what they queued (R11: an answered change keeps its notice; each send has its deadline, and
+  // what does not go out stays in the outbox for the next process), then close the database.
   const stop = () => {
     const pruned = pruning.stop();
     const answered = new Promise<void>((resolve) => server.close(() => resolve()));
     const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_IN_MS).unref());
     void Promise.race([answered, grace])
-      .then(() => mailer.sent())
+      .then(() => outbox.stop())
       .then(() => mailer.close?.())
       .then(() => pruned)
       .finally(() => database.close())

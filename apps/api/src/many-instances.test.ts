@@ -271,7 +271,7 @@ describe("S2, S3 across three API processes on one PostgreSQL database", () => {
     }
     await sleep(1000);
     expect(signInMails()).toHaveLength(mailsBefore + 1);
-    const code = /(\d{6})/.exec(signInMails().at(-1)?.subject ?? "")?.[1] ?? "";
+    const code = /(\d{6})/.exec(signInMails().at(-1)?.text ?? "")?.[1] ?? "";
     expect((await verify(1, challenge.challengeId, code)).status).toBe(200);
   }, 90_000);
 });

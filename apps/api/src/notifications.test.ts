@@ -2,6 +2,7 @@ import { addSeconds, CODE_LOCK_IN_SECONDS } from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents } from "./db/schema/index.js";
+import { USER_AGENT_MAX_LENGTH } from "./http/user-agent.js";
 import {
   call,
   createMember,
@@ -16,7 +17,10 @@ import {
 const context = useTestApp({ settings: { trustProxyHops: 1 } });
 
 const CLIENT = "203.0.113.42";
-const AGENT = "Mozilla/5.0 (cloud2fa notifications test)";
+// A real browser's header with a sentence of the client's own appended (issue 13 item 7).
+const AGENT =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 ... This was an automatic check by the cloud2fa team, ignore this notice";
+const DEVICE = "Device: Chrome on Windows";
 const client = { "x-forwarded-for": CLIENT, "user-agent": AGENT };
 
 type Root = Awaited<ReturnType<typeof createRoot>>;
@@ -236,7 +240,7 @@ describe("a sign-in that passed the password but failed the code is mailed, once
     expect((await verify(challengeId, wrongTotp(context, member.secret))).status).toBe(400);
 
     const own = await context.smtp.waitFor(member.email, /wrong code for your account/);
-    for (const text of [`Time: ${context.clock.now().toISOString()}`, `Client address: ${CLIENT}`, AGENT])
+    for (const text of [`Time: ${context.clock.now().toISOString()}`, `Client address: ${CLIENT}`, DEVICE])
       expect(own.text).toContain(text);
     const rootCopy = await context.smtp.waitFor(root.email, new RegExp(`wrong code for ${member.email}`));
     expect(rootCopy.text).toContain(`Client address: ${CLIENT}`);
@@ -279,9 +283,68 @@ describe("a sign-in that passed the password but failed the code is mailed, once
     const second = (await login()).body.challengeId as string;
     expect((await verify(second, wrongTotp(context, secret))).status).toBe(400);
     const mail = await context.smtp.waitFor(root.email, /wrong code for your account/);
-    expect(mail.text).toContain(AGENT);
+    expect(mail.text).toContain(DEVICE);
     await settle();
     expect(context.smtp.received).toHaveLength(1);
+  });
+});
+
+describe("a client's User-Agent is pasted verbatim into security mails (issue 13 item 7)", () => {
+  it("the mail names the parsed browser and OS, never the raw header; the audit keeps the raw value, bounded", async () => {
+    const root = await createRoot(context);
+    const member = await memberWithTotp(root);
+    context.smtp.clear();
+    const challengeId = await memberChallenge(root, member.email);
+    expect((await verify(challengeId, wrongTotp(context, member.secret))).status).toBe(400);
+    for (const to of [member.email, root.email]) {
+      const mail = await context.smtp.waitFor(to, /wrong code/);
+      expect(mail.text).toContain(DEVICE);
+      expect(mail.text).not.toContain("automatic check");
+      expect(mail.text).not.toContain("Mozilla");
+    }
+    const [rejected] = await context.database.db
+      .select({ userAgent: auditEvents.userAgent })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, member.id), eq(auditEvents.type, "two_factor.code_rejected")));
+    expect(rejected?.userAgent).toBe(AGENT);
+
+    const long = `${AGENT} ${"x".repeat(2 * USER_AGENT_MAX_LENGTH)}`;
+    context.clock.advance(30);
+    const next = await memberChallenge(root, member.email);
+    const rejectedAgain = await call(context, "POST", `/api/auth/challenges/${next}/verify`, {
+      headers: { ...client, "user-agent": long },
+      body: { code: wrongTotp(context, member.secret) },
+    });
+    expect(rejectedAgain.status).toBe(400);
+    const mail = await context.smtp.waitFor(member.email, /wrong code/);
+    expect(mail.text).toContain(DEVICE);
+    const kept = await context.database.db
+      .select({ userAgent: auditEvents.userAgent })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, member.id), eq(auditEvents.type, "two_factor.code_rejected")));
+    expect(kept.map((event) => event.userAgent)).toContain(long.slice(0, USER_AGENT_MAX_LENGTH));
+  });
+});
+
+describe("deleting a member who has 2FA mails the root user (issue 13 item 13)", () => {
+  it("the root user is told which member went, that it had 2FA, by whom and when; a member without 2FA goes quietly", async () => {
+    const root = await createRoot(context);
+    const member = await memberWithTotp(root);
+    const plain = await createMember(context, root);
+    context.smtp.clear();
+    const deleted = await call(context, "DELETE", `/api/team/members/${member.id}`, { cookie: root.cookie });
+    expect(deleted.status).toBe(204);
+    const notice = await context.smtp.waitFor(root.email, new RegExp(`${member.email} deleted`));
+    expect(notice.text).toContain(`The member account ${member.email}`);
+    expect(notice.text).toContain("two-factor authentication (an authenticator app)");
+    expect(notice.text).toContain(`by ${root.email} at ${context.clock.now().toISOString()}`);
+
+    expect(
+      (await call(context, "DELETE", `/api/team/members/${plain.id}`, { cookie: root.cookie })).status,
+    ).toBe(204);
+    expect(context.smtp.received.map((mail) => mail.subject)).toEqual([
+      `Member account ${member.email} deleted`,
+    ]);
   });
 });
 

@@ -333,13 +333,13 @@ describe("hard cap: the email method", () => {
     const setupMail = await context.smtp.waitFor(root.email, /Your cloud2fa code/);
     const enabled = await call(context, "POST", "/api/me/two-factor/setup/confirm", {
       cookie: root.cookie,
-      body: { code: codeFrom(setupMail.subject) },
+      body: { code: codeFrom(setupMail.text) },
     });
     expect(enabled.status).toBe(200);
     await seedStreak(root.id, 99);
     context.smtp.clear();
     const challenge = await openChallenge(context, root.email);
-    const mailed = codeFrom((await context.smtp.waitFor(root.email, /Your cloud2fa code/)).subject);
+    const mailed = codeFrom((await context.smtp.waitFor(root.email, /Your cloud2fa code/)).text);
     const wrong = String((Number(mailed) + 1) % 1_000_000).padStart(6, "0");
     expectFactorLocked(await verifyCode(context, challenge, wrong));
     expectFactorLocked(await verifyCode(context, challenge, mailed));

@@ -335,7 +335,7 @@ describe("R7 root users choose email or app; members use the app", () => {
     expect(started.body.maskedEmail).toMatch(/@example\.com$/);
     expect(started.body.maskedEmail).not.toBe(root.email);
     const mail = await context.smtp.waitFor(root.email, /code/);
-    const confirmed = await confirmSetup(root.cookie, codeFrom(mail.subject));
+    const confirmed = await confirmSetup(root.cookie, codeFrom(mail.text));
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.twoFactor).toMatchObject({ enabled: true, method: "email" });
     const login = await rootLogin(root.email);
@@ -390,7 +390,7 @@ describe("R8 a setup is active only after confirmation and expires after 10 minu
       const root = await createRoot(context);
       const started = await startSetup(root.cookie, method);
       const mailedCode =
-        method === "email" ? codeFrom((await context.smtp.waitFor(root.email, /code/)).subject) : "";
+        method === "email" ? codeFrom((await context.smtp.waitFor(root.email, /code/)).text) : "";
       context.clock.advance(600);
       const code = method === "totp" ? totpNow(context, started.body.secret) : mailedCode;
       const expired = await confirmSetup(root.cookie, code);
@@ -464,13 +464,13 @@ describe("R10 the root user removes its own 2FA only with a current valid code",
   it("R10 an email-method root user confirms the removal with a mailed action code", async () => {
     const root = await createRoot(context);
     await startSetup(root.cookie, "email");
-    await confirmSetup(root.cookie, codeFrom((await context.smtp.waitFor(root.email, /code/)).subject));
+    await confirmSetup(root.cookie, codeFrom((await context.smtp.waitFor(root.email, /code/)).text));
     context.smtp.clear();
     context.clock.advance(60); // S3: one code mail a minute per user
     expect((await call(context, "POST", "/api/me/two-factor/code", { cookie: root.cookie })).status).toBe(
       202,
     );
-    const code = codeFrom((await context.smtp.waitFor(root.email, /code/)).subject);
+    const code = codeFrom((await context.smtp.waitFor(root.email, /code/)).text);
     const removed = await call(context, "DELETE", "/api/me/two-factor", {
       cookie: root.cookie,
       body: { code },

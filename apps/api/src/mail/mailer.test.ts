@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startSmtpServer } from "../test/smtp.js";
-import { createSmtpMailer, type Mailer, trackSends } from "./mailer.js";
+import { createSmtpMailer, type Mailer } from "./mailer.js";
 
 const opened: { mailer: Mailer; close: () => Promise<void> }[] = [];
 // Deadlines with the slack of a loaded 2-core machine running test files in parallel: what these
@@ -59,23 +59,6 @@ describe("SMTP mailer", () => {
     await expect(failure).rejects.not.toThrow(/not delivered within/);
     expect(Date.now() - started).toBeLessThan(LOADED_MACHINE_SLACK_IN_MS);
     release();
-  });
-
-  it("trackSends: sent() resolves once the sends in flight have ended", async () => {
-    const smtp = await startSmtpServer();
-    const mailer = trackSends(createSmtpMailer(smtp.url, { deadlineInMs: 5000 }));
-    opened.push({ mailer, close: smtp.close });
-    const release = smtp.hold();
-    void mailer.send({ to: "late@example.com", subject: "Late", text: "Hi" });
-    let isSent = false;
-    const sent = mailer.sent().then(() => {
-      isSent = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(isSent).toBe(false);
-    release();
-    await sent;
-    expect(smtp.received.map((mail) => mail.to)).toEqual(["late@example.com"]);
   });
 
   it("a server that answers gets the message", async () => {

@@ -46,7 +46,7 @@ export function createSmtpMailer(smtpUrl: string, limits: SmtpLimits = DEFAULT_L
   return {
     async send(message) {
       // A send still queued or stalled at the deadline is given up on here (nodemailer cannot
-      // withdraw it; it may still go out). sendMail logs the failure.
+      // withdraw it; it may still go out). The outbox sender logs the failure and retries later.
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -61,28 +61,6 @@ export function createSmtpMailer(smtpUrl: string, limits: SmtpLimits = DEFAULT_L
       }
     },
     close: () => transport.close(),
-  };
-}
-
-/**
- * The mailer, counting its sends in flight: `sent()` resolves once every send handed to it so far
- * has ended (delivered, refused or past its deadline). Notices go out after the answer (R11); a
- * stopping process waits here before it exits, and tests read the mailbox as of an answer.
- */
-export function trackSends(mailer: Mailer): Mailer & { sent(): Promise<void> } {
-  const inFlight = new Set<Promise<void>>();
-  return {
-    send(message) {
-      const sending = mailer.send(message);
-      inFlight.add(sending);
-      const forget = () => inFlight.delete(sending);
-      sending.then(forget, forget);
-      return sending;
-    },
-    close: () => mailer.close?.(),
-    async sent() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { deviceLabel } from "../http/user-agent.js";
 import type { MailMessage } from "./mailer.js";
 
 const minutes = (seconds: number) => Math.round(seconds / 60);
@@ -41,7 +42,8 @@ export function emailCodeMessage(
   }[input.purpose];
   return {
     to,
-    subject: `Your cloud2fa code: ${input.code}`,
+    // Never the code in a subject, which mail servers and delivery logs keep in the clear.
+    subject: "Your cloud2fa code",
     text: `Your code ${what} is:\n\n    ${input.code}\n\nIt is valid for ${minutes(input.ttlInSeconds)} minutes and works once. If you did not ask for it, someone knows your password: change it.\n`,
   };
 }
@@ -66,6 +68,19 @@ export function twoFactorChangedMessage(
   };
 }
 
+/** To the root user: a member whose sign-in was protected by a second factor no longer exists. */
+export function memberWithTwoFactorDeletedMessage(
+  to: string,
+  input: { memberEmail: string; method: "totp" | "email"; by: string; at: Date },
+): MailMessage {
+  const method = input.method === "totp" ? "an authenticator app" : "email codes";
+  return {
+    to,
+    subject: `Member account ${input.memberEmail} deleted`,
+    text: `The member account ${input.memberEmail}, which signed in with two-factor authentication (${method}), was deleted by ${input.by} at ${input.at.toISOString()}.\n\nDeleting a member cannot be undone. If this was not expected, check the Team page and the audit log, and invite the person again if they still need access.\n`,
+  };
+}
+
 /** Who, when and from where: the facts a security notice gives, in the words of the mail. */
 export interface SecurityNotice {
   subjectEmail: string;
@@ -78,7 +93,7 @@ export interface SecurityNotice {
 const whoseAccount = (notice: SecurityNotice) =>
   notice.isSubject ? "your account" : `the member account ${notice.subjectEmail}`;
 const origin = (notice: SecurityNotice) =>
-  `Time: ${notice.at.toISOString()}\nClient address: ${notice.clientAddress ?? "unknown"}\nBrowser: ${notice.userAgent ?? "unknown"}\n`;
+  `Time: ${notice.at.toISOString()}\nClient address: ${notice.clientAddress ?? "unknown"}\nDevice: ${deviceLabel(notice.userAgent)}\n`;
 
 export function codeEntryLockedMessage(
   to: string,

@@ -1,22 +1,50 @@
+import { type SQL, sql } from "drizzle-orm";
+import { sealSecret } from "../crypto/secret-box.js";
+import { createId } from "../crypto/tokens.js";
+import { type Queryable, queryRows } from "../db/connect.js";
 import type { Deps } from "../deps.js";
 import type { MailMessage } from "../mail/mailer.js";
+import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "./audit/record-event.js";
 
-/** Mail goes out after the transaction commits; a failed send is logged and never undoes the change. */
-export async function sendMail(
-  deps: Pick<Deps, "mailer" | "logger">,
-  ...messages: MailMessage[]
+type OutboxDeps = Pick<Deps, "clock" | "random" | "keys">;
+
+/**
+ * Mail is written to the outbox in the transaction that decides it and goes out from there
+ * (mail/outbox-sender.ts): no answer waits for the mail server, and a committed change keeps its mail
+ * across a stopped mail server or process. The message is sealed (S4) under the row's id.
+ */
+export function outboxInsertStatement(deps: OutboxDeps, messages: readonly MailMessage[]): SQL {
+  const now = sql`${deps.clock.now().toISOString()}::timestamptz`;
+  const rows = messages.map((message) => {
+    const id = createId(deps.random, "mail");
+    const sealed = sealSecret(deps.keys, deps.random, { plaintext: JSON.stringify(message), userId: id });
+    return sql`(${id}, ${sealed}, 0, ${now}, ${now})`;
+  });
+  return sql`insert into mail_outbox (id, sealed_message, attempts, next_attempt_at, created_at)
+    values ${sql.join(rows, sql`, `)}`;
+}
+
+/** Queues `messages` in `q`, the deciding transaction where there is one. */
+export async function enqueueMail(q: Queryable, deps: OutboxDeps, ...messages: MailMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await queryRows(q, outboxInsertStatement(deps, messages));
+}
+
+/**
+ * Audit events and the mail they cause, in one statement (a code check's refusal: its notices must
+ * not be lost between two autocommitted writes, and the hot path keeps its round trips).
+ */
+export async function recordAuditEventsWithMail(
+  q: Queryable,
+  deps: OutboxDeps,
+  events: readonly AuditEventInput[],
+  messages: readonly MailMessage[],
 ): Promise<void> {
-  await Promise.all(
-    messages.map(async (message) => {
-      try {
-        await deps.mailer.send(message);
-      } catch (error) {
-        deps.logger.error("mail delivery failed", {
-          to: message.to,
-          subject: message.subject,
-          error: String(error),
-        });
-      }
-    }),
+  if (messages.length === 0) return recordAuditEvent(q, deps, ...events);
+  const inserts = events.map(
+    (event, index) =>
+      sql`${sql.raw(`event${index}`)} as (${auditEventInsertWhen(deps, event, sql`select 1`)})`,
   );
+  const withEvents = inserts.length > 0 ? sql`with ${sql.join(inserts, sql`, `)} ` : sql``;
+  await queryRows(q, sql`${withEvents}${outboxInsertStatement(deps, messages)}`);
 }

@@ -76,7 +76,7 @@ export async function createRootWithEmailFactor(
     { cookie, headers },
   );
   expect(setup.status).toBe(200);
-  const code = /(\d{6})/.exec((await smtp.waitFor(email, /Your cloud2fa code/)).subject)?.[1];
+  const code = /(\d{6})/.exec((await smtp.waitFor(email, /Your cloud2fa code/)).text)?.[1];
   const confirmed = await post(base, "/api/me/two-factor/setup/confirm", { code }, { cookie, headers });
   expect(confirmed.status).toBe(200);
   expect((await post(base, "/api/auth/logout", {}, { cookie, headers })).status).toBe(204);

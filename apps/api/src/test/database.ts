@@ -38,7 +38,7 @@ export async function createTestDatabase(
 export async function truncateAll(database: Database): Promise<void> {
   await database.db.execute(
     sql.raw(
-      "truncate table audit_events, email_codes, sign_in_challenges, sessions, one_time_tokens, two_factor_setups, two_factors, code_attempt_budgets, email_send_budgets, password_throttles, users, accounts restart identity cascade",
+      "truncate table mail_outbox, audit_events, email_codes, sign_in_challenges, sessions, one_time_tokens, two_factor_setups, two_factors, code_attempt_budgets, email_send_budgets, password_throttles, users, accounts restart identity cascade",
     ),
   );
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createApp } from "../app.js";
 import type { Database } from "../db/connect.js";
 import type { Clock, Deps, Logger, Random } from "../deps.js";
-import { createSmtpMailer, trackSends } from "../mail/mailer.js";
+import { createSmtpMailer, type Mailer } from "../mail/mailer.js";
+import { type OutboxSender, startOutboxSender } from "../mail/outbox-sender.js";
 import { createTestDatabase, truncateAll } from "./database.js";
 import { type SmtpServer, startSmtpServer } from "./smtp.js";
 
@@ -59,13 +60,16 @@ export interface TestContext {
   clock: ReturnType<typeof createTestClock>;
   deps: Deps;
   app: ReturnType<typeof createApp>;
-  /** Resolves when every mail the app has handed to the mailer so far has been delivered (or refused). */
+  /** The outbox's sender, driven by the test: no timer, woken after each mutating request. */
+  outbox: OutboxSender;
+  /** Resolves when every mail queued so far has been tried (delivered, or refused and put back for later). */
   mailSent: () => Promise<void>;
+  mailer: Mailer;
 }
 
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
 export function useTestApp(
-  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void } = {},
+  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void; logger?: Logger } = {},
 ): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
@@ -74,15 +78,22 @@ export function useTestApp(
     });
     context.smtp = await startSmtpServer();
     context.clock = createTestClock();
-    const mailer = trackSends(createSmtpMailer(context.smtp.url));
-    context.mailSent = mailer.sent;
+    const mailer = createSmtpMailer(context.smtp.url);
+    const logger = options.logger ?? silentLogger;
+    const keys = { keys: [TEST_KEY] };
+    context.mailer = mailer;
+    context.outbox = startOutboxSender(
+      { db: context.database.db, mailer, keys, clock: context.clock, logger },
+      { pollIntervalInMs: null },
+    );
+    context.mailSent = context.outbox.drain;
     context.deps = {
       db: context.database.db,
       clock: context.clock,
       random: createTestRandom(`${Math.random()}`),
-      mailer,
-      logger: silentLogger,
-      keys: { keys: [TEST_KEY] },
+      outbox: context.outbox,
+      logger,
+      keys,
       settings: {
         publicUrl: PUBLIC_URL,
         sessionTtlInHours: 12,
@@ -94,13 +105,14 @@ export function useTestApp(
     context.app = createApp(context.deps);
   }, 60_000);
   beforeEach(async () => {
-    await truncateAll(context.database);
     await context.mailSent();
+    await truncateAll(context.database);
     context.smtp.clear();
     context.clock.set(START);
   });
   afterAll(async () => {
-    context.deps?.mailer.close?.();
+    await context.outbox?.stop();
+    context.mailer?.close?.();
     await context.smtp?.close();
     await context.database?.close();
   });

@@ -3,14 +3,15 @@ import { AppError } from "../../http/errors.js";
 import { verifyEmailMessage } from "../../mail/messages.js";
 import type { RequestMeta } from "../context.js";
 import { chargeThrottleKeys } from "../limits/password-throttle.js";
-import { sendMail } from "../mail.js";
+import { enqueueMail } from "../mail.js";
 import { insertVerificationLink, signUpThrottleKeys } from "./sign-up.js";
 
 /**
  * S6: a sign-in with the right password before the email is verified mails a fresh link for the
  * pending sign-up of that password. It counts on the sign-up mail throttles (a sign-in cannot mail
  * an address more often than sign-ups can); beyond them nothing is sent, and the answer is the same.
- * The mail goes out after the answer, so the answer takes as long as a wrong password's.
+ * The link and its mail are written in one transaction; the outbox sends it after the answer, so the
+ * answer takes as long as a wrong password's.
  */
 export async function resendVerificationLink(
   deps: Deps,
@@ -27,10 +28,12 @@ export async function resendVerificationLink(
     if (error instanceof AppError && error.code === "TOO_MANY_ATTEMPTS") return;
     throw error;
   }
-  const link = await insertVerificationLink(deps.db, deps, {
-    userId: user.id,
-    passwordHash: user.passwordHash,
-    now: input.now,
+  await deps.db.transaction(async (tx) => {
+    const link = await insertVerificationLink(tx, deps, {
+      userId: user.id,
+      passwordHash: user.passwordHash,
+      now: input.now,
+    });
+    await enqueueMail(tx, deps, verifyEmailMessage(user.email, link));
   });
-  void sendMail(deps, verifyEmailMessage(user.email, link));
 }

@@ -16,7 +16,7 @@ import { signUpAttemptMessage, verifyEmailMessage } from "../../mail/messages.js
 import { recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { chargeThrottleKeys } from "../limits/password-throttle.js";
-import { sendMail } from "../mail.js";
+import { enqueueMail } from "../mail.js";
 import { normalizeEmail } from "../users.js";
 
 /** The sign-up mail throttles: per email and per client address, since each sign-up mails an address. */
@@ -76,7 +76,10 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
         .from(users)
         .where(and(eq(users.kind, "root"), eq(users.emailNormalized, emailNormalized)))
         .for("update");
-      if (existing?.emailVerifiedAt) return { kind: "taken" as const, to: existing.email };
+      if (existing?.emailVerifiedAt) {
+        await enqueueMail(tx, deps, signUpAttemptMessage(existing.email));
+        return;
+      }
       const userId = existing?.id ?? createId(deps.random, "usr");
       if (existing) {
         // The newest sign-up's password is the one a sign-in answers with a fresh link (log-in.ts).
@@ -103,17 +106,12 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
         });
       }
       const link = await insertVerificationLink(tx, deps, { userId, passwordHash, now });
-      return { kind: "verify" as const, to: existing?.email ?? email, link };
+      await enqueueMail(tx, deps, verifyEmailMessage(existing?.email ?? email, link));
     });
   // S7: two first sign-ups of one address race to insert it; the loser runs again and finds the
   // winner's row (locked, unverified), so it answers 202 like any repeat sign-up instead of a 500.
-  const outcome = await settle().catch((error: unknown) => {
+  await settle().catch((error: unknown) => {
     if (isUniqueViolation(error)) return settle();
     throw error;
   });
-  if (outcome.kind === "taken") {
-    await sendMail(deps, signUpAttemptMessage(outcome.to));
-  } else {
-    await sendMail(deps, verifyEmailMessage(outcome.to, outcome.link));
-  }
 }

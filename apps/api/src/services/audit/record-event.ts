@@ -4,6 +4,7 @@ import { createId } from "../../crypto/tokens.js";
 import type { Queryable } from "../../db/connect.js";
 import { auditEvents } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
+import { USER_AGENT_MAX_LENGTH } from "../../http/user-agent.js";
 import type { RequestMeta } from "../context.js";
 
 export type { AuditEventType };
@@ -36,7 +37,7 @@ function auditRow(deps: Pick<Deps, "clock" | "random">, event: AuditEventInput) 
     subjectEmail: event.subject?.email ?? null,
     at: deps.clock.now(),
     clientAddress: event.meta.clientAddress,
-    userAgent: event.meta.userAgent?.slice(0, 512) ?? null,
+    userAgent: event.meta.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
     detail: event.detail ?? {},
   };
 }

@@ -2,7 +2,6 @@ import {
   addSeconds,
   CHALLENGE_TTL_IN_SECONDS,
   canSignIn,
-  EMAIL_CODE_TTL_IN_SECONDS,
   type ErrorCode,
   mayRecoverLockedFactor,
   memberEnrolment,
@@ -14,7 +13,6 @@ import { admitPasswordHash } from "../../crypto/passwords.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { asDate, type Queryable, queryRows, type Tx } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
-import { emailCodeMessage } from "../../mail/messages.js";
 import { resendVerificationLink } from "../accounts/resend-verification.js";
 import { auditEventInsertWhen, partyOf } from "../audit/record-event.js";
 import type { RequestMeta, ServiceCall } from "../context.js";
@@ -27,7 +25,6 @@ import {
   reservationColumns,
   reservePasswordAttemptCtes,
 } from "../limits/password-throttle.js";
-import { sendMail } from "../mail.js";
 import { issueEmailCode } from "../two-factor/codes.js";
 import { normalizeEmail, toDomainUser, type UserRow } from "../users.js";
 
@@ -133,8 +130,6 @@ const refundCte = (refund: SQL | null) => (refund ? sql`refund as (${refund}),` 
 
 interface Opened {
   result: LogInResult;
-  /** An emailed code, mailed once its transaction has committed. */
-  code?: string;
 }
 
 /** Inserts what `opening` opens, if the user is unchanged; null if it changed since the candidate was read. */
@@ -202,19 +197,21 @@ async function openFor(
   // S3: the refund commits on its own, so a mail budget that refuses the code does not undo it.
   if (refund) await queryRows(q, refund);
   const issue = async (tx: Tx) => {
-    if ((await queryRows(tx, insertChallenge(null))).length === 0) return null;
-    return issueEmailCode(tx, deps, {
+    if ((await queryRows(tx, insertChallenge(null))).length === 0) return false;
+    await issueEmailCode(tx, deps, {
       send: "first",
       userId,
       purpose: "sign_in",
       bindingId: challengeId,
       now,
       expiresAt,
+      to: candidate.email,
     });
+    return true;
   };
-  const code = input.tx ? await issue(input.tx) : await deps.db.transaction(issue);
-  if (code === null) return null;
-  return { result: { status: "two_factor_required", challengeId, method }, code };
+  const isIssued = input.tx ? await issue(input.tx) : await deps.db.transaction(issue);
+  if (!isIssued) return null;
+  return { result: { status: "two_factor_required", challengeId, method } };
 }
 
 /**
@@ -301,15 +298,5 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   }
   const opened =
     (await openFor(deps, known, opening, { now, refund, meta })) ?? (await reopen(deps, known, now, meta));
-  if (opened.code !== undefined) {
-    await sendMail(
-      deps,
-      emailCodeMessage(known.email, {
-        code: opened.code,
-        purpose: "sign_in",
-        ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS,
-      }),
-    );
-  }
   return opened.result;
 }

@@ -3,15 +3,16 @@ import { type SQL, sql } from "drizzle-orm";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
-import { auditEventInsertWhen, recordAuditEvent, selfAuditOf } from "../audit/record-event.js";
+import { auditEventInsertWhen, selfAuditOf } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
+import { enqueueMail, recordAuditEventsWithMail } from "../mail.js";
 import {
   isFactorOpenForRecovery,
   refuseUnchargedChallenge,
   resetFactorStreak,
 } from "../two-factor/factor-streak.js";
-import { notifyCodeEntryLocked, notifyRecoveryCodeUsed } from "../two-factor/notify-security.js";
+import { codeEntryLockedNotices, recoveryCodeUsedNotices } from "../two-factor/notify-security.js";
 import { recoveryCodeHashes } from "../two-factor/recovery-codes.js";
 import {
   chargeChallengeCtes,
@@ -129,17 +130,24 @@ export async function recoverChallenge({
     }),
   );
   if (settled?.created === 1) {
-    void notifyRecoveryCodeUsed(deps, recipients, { at: now, meta, remaining: settled.remaining });
+    // The notice names the codes left, known only once the settle has run: queued right after it.
+    await enqueueMail(
+      deps.db,
+      deps,
+      ...recoveryCodeUsedNotices(recipients, { at: now, meta, remaining: settled.remaining }),
+    );
     return { token, userId: charged.userId };
   }
   const budget = toBudget(charged);
   const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
-  await recordAuditEvent(
+  await recordAuditEventsWithMail(
     deps.db,
     deps,
-    audit("two_factor.code_rejected", { purpose: "sign_in", method: "recovery_code" }),
-    ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
+    [
+      audit("two_factor.code_rejected", { purpose: "sign_in", method: "recovery_code" }),
+      ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
+    ],
+    lockedUntil ? codeEntryLockedNotices(recipients, { at: now, meta, lockedUntil }) : [],
   );
-  if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { at: now, meta, lockedUntil });
   throw new AppError("INVALID_CODE");
 }

@@ -1,10 +1,8 @@
-import { EMAIL_CODE_TTL_IN_SECONDS, isChallengeOpen } from "@cloud2fa/domain";
+import { isChallengeOpen } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
-import { emailCodeMessage } from "../../mail/messages.js";
 import type { ServiceCall } from "../context.js";
-import { sendMail } from "../mail.js";
 import { issueEmailCode } from "../two-factor/codes.js";
 
 /** S1, S3: a resend makes a new code, kills the old one, and is charged to the mail budget. */
@@ -13,7 +11,7 @@ export async function resendChallengeCode({
   input,
 }: ServiceCall<{ challengeId: string }>): Promise<void> {
   const now = deps.clock.now();
-  const sent = await deps.db.transaction(async (tx) => {
+  await deps.db.transaction(async (tx) => {
     const [found] = await tx
       .select({ challenge: signInChallenges, email: users.email, lockedAt: twoFactors.lockedAt })
       .from(signInChallenges)
@@ -27,22 +25,14 @@ export async function resendChallengeCode({
     if (found.challenge.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
     // Hard cap: no code would be checked, so none is mailed.
     if (found.lockedAt) throw new AppError("TWO_FACTOR_LOCKED");
-    const code = await issueEmailCode(tx, deps, {
+    await issueEmailCode(tx, deps, {
       send: "resend",
       userId: found.challenge.userId,
       purpose: "sign_in",
       bindingId: found.challenge.id,
       now,
       expiresAt: found.challenge.expiresAt,
+      to: found.email,
     });
-    return { code, to: found.email };
   });
-  await sendMail(
-    deps,
-    emailCodeMessage(sent.to, {
-      code: sent.code,
-      purpose: "sign_in",
-      ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS,
-    }),
-  );
 }

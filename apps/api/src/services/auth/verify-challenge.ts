@@ -4,9 +4,10 @@ import type { KeyRing } from "../../crypto/secret-box.js";
 import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
-import { auditEventInsertWhen, recordAuditEvent, selfAuditOf } from "../audit/record-event.js";
+import { auditEventInsertWhen, selfAuditOf } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
+import { recordAuditEventsWithMail } from "../mail.js";
 import {
   type CodeMatch,
   type EmailCodeCandidate,
@@ -20,9 +21,9 @@ import {
   resetFactorStreak,
 } from "../two-factor/factor-streak.js";
 import {
-  notifyCodeEntryLocked,
-  notifyFactorLocked,
-  notifyFailedSignInCode,
+  codeEntryLockedNotices,
+  factorLockedNotices,
+  failedSignInCodeNotices,
 } from "../two-factor/notify-security.js";
 import {
   isColumnSealedUnderConfiguredKey,
@@ -203,22 +204,26 @@ export async function verifyChallenge({
   }
   const budget = toBudget(charged);
   const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
-  await recordAuditEvent(
+  const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
+  const facts = { at: now, meta };
+  await recordAuditEventsWithMail(
     deps.db,
     deps,
-    audit("two_factor.code_rejected", detail),
-    ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
-    ...(charged.isLockingCharge
-      ? [audit("two_factor.factor_locked", { failedCodes: charged.failedCodeStreak })]
-      : []),
+    [
+      audit("two_factor.code_rejected", detail),
+      ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
+      ...(charged.isLockingCharge
+        ? [audit("two_factor.factor_locked", { failedCodes: charged.failedCodeStreak })]
+        : []),
+    ],
+    [
+      ...(charged.challengeAttemptCount === 1 ? failedSignInCodeNotices(recipients, facts) : []),
+      ...(lockedUntil ? codeEntryLockedNotices(recipients, { ...facts, lockedUntil }) : []),
+      ...(charged.isLockingCharge
+        ? factorLockedNotices(recipients, { ...facts, subjectKind: charged.kind })
+        : []),
+    ],
   );
-  // The answer is decided: the notices go out without holding it (sendMail logs its own failures).
-  const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
-  if (charged.challengeAttemptCount === 1) void notifyFailedSignInCode(deps, recipients, { at: now, meta });
-  if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { at: now, meta, lockedUntil });
-  if (charged.isLockingCharge) {
-    void notifyFactorLocked(deps, recipients, { at: now, meta, subjectKind: charged.kind });
-    throw new AppError("TWO_FACTOR_LOCKED");
-  }
+  if (charged.isLockingCharge) throw new AppError("TWO_FACTOR_LOCKED");
   throw new AppError("INVALID_CODE");
 }

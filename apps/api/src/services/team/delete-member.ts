@@ -2,9 +2,12 @@ import type { StepUpState, User } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
+import { memberWithTwoFactorDeletedMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
+import { enqueueMail } from "../mail.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
+import { findRootOfAccount } from "../users.js";
 import { authorizeTeamAction, lockTeamMember } from "./authorize.js";
 
 /** Final: the row goes, and with it (cascade) its sessions, challenges, 2FA and codes (S5). */
@@ -39,5 +42,19 @@ export async function deleteMember({
       meta,
       detail: { twoFactorMethod: factor?.method ?? null },
     });
+    // Issue 13: a member with 2FA is gone; the root user hears of it, as of a removed 2FA (R11).
+    const root = factor ? await findRootOfAccount(tx, row.accountId) : null;
+    if (factor && root) {
+      await enqueueMail(
+        tx,
+        deps,
+        memberWithTwoFactorDeletedMessage(root.email, {
+          memberEmail: row.email,
+          method: factor.method,
+          by: actor.email,
+          at: deps.clock.now(),
+        }),
+      );
+    }
   });
 }

@@ -15,7 +15,7 @@ import { AppError } from "../../http/errors.js";
 import { invitationMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
-import { sendMail } from "../mail.js";
+import { enqueueMail } from "../mail.js";
 import { requireStepUp } from "../step-up/require-step-up.js";
 import { normalizeEmail } from "../users.js";
 import { authorizeTeamAction } from "./authorize.js";
@@ -87,21 +87,22 @@ export async function inviteMember({
         meta,
         detail: { roles: row.roles },
       });
+      const base = deps.settings.publicUrl;
+      await enqueueMail(
+        tx,
+        deps,
+        invitationMessage(email, {
+          link: `${base}/member/activate?token=${encodeURIComponent(token)}`,
+          signInUrl: `${base}/member/?account=${encodeURIComponent(actor.accountId)}`,
+          accountId: actor.accountId,
+          invitedBy: actor.email,
+        }),
+      );
       return toMemberView(row, undefined);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("EMAIL_TAKEN");
     throw error;
   }
-  const base = deps.settings.publicUrl;
-  await sendMail(
-    deps,
-    invitationMessage(email, {
-      link: `${base}/member/activate?token=${encodeURIComponent(token)}`,
-      signInUrl: `${base}/member/?account=${encodeURIComponent(actor.accountId)}`,
-      accountId: actor.accountId,
-      invitedBy: actor.email,
-    }),
-  );
   return view;
 }

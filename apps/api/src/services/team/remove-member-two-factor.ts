@@ -33,7 +33,7 @@ export async function removeMemberTwoFactor({
   const givenReason = reason?.trim() || undefined;
   authorizeTeamAction(actor, "removeTwoFactor");
   const now = deps.clock.now();
-  const recipients = await deps.db.transaction(async (tx) => {
+  await deps.db.transaction(async (tx) => {
     const row = await lockTeamMember(tx, actor, memberId, "no key update");
     requireStepUp(stepUp, now);
     const [removed] = await tx.delete(twoFactors).where(eq(twoFactors.userId, row.id)).returning();
@@ -49,12 +49,11 @@ export async function removeMemberTwoFactor({
       meta,
       detail: { method: removed.method, ...(givenReason ? { reason: givenReason } : {}) },
     });
-    return recipientsOf(tx, row);
-  });
-  notifyTwoFactorChange(deps, recipients, {
-    change: "removed",
-    by: actor.email,
-    at: now,
-    reason: givenReason,
+    await notifyTwoFactorChange(tx, deps, await recipientsOf(tx, row), {
+      change: "removed",
+      by: actor.email,
+      at: now,
+      reason: givenReason,
+    });
   });
 }

@@ -5,10 +5,11 @@ import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
 import { chargeUserCodeAttempt, resetUserCodeAttempts } from "../limits/code-attempts.js";
+import { enqueueMail } from "../mail.js";
 import type { UserRow } from "../users.js";
 import { type CodeMatch, type CodeSource, matchCode } from "./codes.js";
 import { chargeUserFactorStreak, settleUserFactorStreak } from "./factor-streak.js";
-import { notifyCodeEntryLocked, notifyFactorLocked, recipientsOf } from "./notify-security.js";
+import { codeEntryLockedNotices, factorLockedNotices, recipientsOf } from "./notify-security.js";
 import { isSealedUnderConfiguredKey, refuseMissingKey, resealFactorIfStale } from "./sealed-secrets.js";
 
 class SettleRefused extends Error {}
@@ -95,15 +96,18 @@ export async function attemptCode<T>(
         detail: { failedCodes: streak.failedCodeStreak },
       });
     }
-  });
-  if (lockedUntil || streak?.isLockingCharge) {
-    const recipients = await recipientsOf(deps.db, subject);
+    if (!lockedUntil && !streak?.isLockingCharge) return;
+    const recipients = await recipientsOf(tx, subject);
     const facts = { at: now, meta: input.meta };
-    if (lockedUntil) void notifyCodeEntryLocked(deps, recipients, { ...facts, lockedUntil });
-    if (streak?.isLockingCharge) {
-      void notifyFactorLocked(deps, recipients, { ...facts, subjectKind: subject.kind });
-      throw new AppError("TWO_FACTOR_LOCKED");
-    }
-  }
+    await enqueueMail(
+      tx,
+      deps,
+      ...(lockedUntil ? codeEntryLockedNotices(recipients, { ...facts, lockedUntil }) : []),
+      ...(streak?.isLockingCharge
+        ? factorLockedNotices(recipients, { ...facts, subjectKind: subject.kind })
+        : []),
+    );
+  });
+  if (streak?.isLockingCharge) throw new AppError("TWO_FACTOR_LOCKED");
   throw new AppError("INVALID_CODE");
 }

@@ -9,14 +9,16 @@ import {
   verifyTotpCode,
 } from "@cloud2fa/domain";
 import { NodeCryptoPlugin } from "@otplib/plugin-crypto-node";
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { codeHashKey, openSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
-import type { Queryable, Tx } from "../../db/connect.js";
+import { type Queryable, queryRows, type Tx } from "../../db/connect.js";
 import { emailCodes, twoFactors } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
+import { emailCodeMessage } from "../../mail/messages.js";
 import { chargeUserEmailSend } from "../limits/email-sends.js";
+import { outboxInsertStatement } from "../mail.js";
 
 /** Node's own HMAC for TOTP: a sixth of a verification's CPU went to the portable one (bench/README.md). */
 const nativeHmac = new NodeCryptoPlugin();
@@ -39,13 +41,14 @@ export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailC
 
 /**
  * S1, S3: mail a new code bound to one purpose and binding (challenge, setup or action), killing
- * the previous one; the send is charged to the user's mail budget. Returns the code to mail. A mail
+ * the previous one; the send is charged to the user's mail budget. The code's mail is queued in the
+ * statement that stores its hash (sealed in the outbox, issue 13), in the caller's transaction. A mail
  * that replaces a live code of the same binding is a resend, whatever the caller says (S3's cooldown:
  * asking for a second action code within a minute waits like a sign-in resend).
  */
 export async function issueEmailCode(
   tx: Tx,
-  deps: Pick<Deps, "keys" | "random">,
+  deps: Pick<Deps, "keys" | "random" | "clock">,
   input: {
     userId: string;
     purpose: EmailCodePurpose;
@@ -54,8 +57,10 @@ export async function issueEmailCode(
     expiresAt?: Date;
     /** A resend of the same challenge waits for the cooldown; a first mail does not. */
     send: "first" | "resend";
+    /** The address the code is mailed to. */
+    to: string;
   },
-): Promise<string> {
+): Promise<void> {
   const replaced = await tx
     .delete(emailCodes)
     .where(
@@ -77,18 +82,23 @@ export async function issueEmailCode(
   if (!hashKey) throw new Error("no encryption key");
   const code = createEmailCode(deps.random.bytes(EMAIL_CODE_RANDOM_BYTES));
   const ttlEndsAt = addSeconds(input.now, EMAIL_CODE_TTL_IN_SECONDS);
-  await tx.insert(emailCodes).values({
-    id: createId(deps.random, "eml"),
-    userId: input.userId,
+  const id = createId(deps.random, "eml");
+  const codeHash = hashEmailCode(hashKey.key, { purpose: input.purpose, bindingId: input.bindingId, code });
+  // S1: never longer than its challenge.
+  const expiresAt = input.expiresAt && input.expiresAt < ttlEndsAt ? input.expiresAt : ttlEndsAt;
+  const mail = emailCodeMessage(input.to, {
+    code,
     purpose: input.purpose,
-    bindingId: input.bindingId,
-    keyId: hashKey.id,
-    codeHash: hashEmailCode(hashKey.key, { purpose: input.purpose, bindingId: input.bindingId, code }),
-    // S1: never longer than its challenge.
-    expiresAt: input.expiresAt && input.expiresAt < ttlEndsAt ? input.expiresAt : ttlEndsAt,
-    createdAt: input.now,
+    ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS,
   });
-  return code;
+  await queryRows(
+    tx,
+    sql`with code as (
+      insert into email_codes (id, user_id, purpose, binding_id, key_id, code_hash, expires_at, created_at)
+      values (${id}, ${input.userId}, ${input.purpose}, ${input.bindingId}, ${hashKey.id}, ${codeHash},
+        ${expiresAt.toISOString()}::timestamptz, ${input.now.toISOString()}::timestamptz))
+    ${outboxInsertStatement(deps, [mail])}`,
+  );
 }
 
 export type EmailCodeCandidate = Pick<

@@ -84,10 +84,14 @@ export async function confirmSetup({
       const recoveryCodes = (await isRecoveryCodeHolder(tx, subject))
         ? await issueRecoveryCodes(tx, deps, { userId: subject.id, now })
         : [];
-      return { recoveryCodes, enabled, recipients: await recipientsOf(tx, subject) };
+      await notifyTwoFactorChange(tx, deps, await recipientsOf(tx, subject), {
+        change: "enabled",
+        by: subject.email,
+        at: now,
+      });
+      return { recoveryCodes, enabled };
     },
   });
-  notifyTwoFactorChange(deps, confirmed.recipients, { change: "enabled", by: subject.email, at: now });
   return {
     twoFactor: twoFactorSummary(confirmed.enabled),
     recoveryCodes: confirmed.recoveryCodes.length > 0 ? confirmed.recoveryCodes : null,

@@ -1,6 +1,5 @@
 import { MAX_CONSECUTIVE_FAILED_CODES } from "@cloud2fa/domain";
 import type { Queryable } from "../../db/connect.js";
-import type { Deps } from "../../deps.js";
 import type { MailMessage } from "../../mail/mailer.js";
 import {
   codeEntryLockedMessage,
@@ -10,7 +9,6 @@ import {
   type SecurityNotice,
 } from "../../mail/messages.js";
 import type { RequestMeta } from "../context.js";
-import { sendMail } from "../mail.js";
 import { findRootOfAccount, type UserRow } from "../users.js";
 
 /** The user and, for a member, the root user of its account (null for a root user). */
@@ -36,51 +34,40 @@ function toEveryone(
 }
 
 /** A wrong code locked code entry (S3): mailed once, by the attempt whose charge set the lock. */
-export function notifyCodeEntryLocked(
-  deps: Deps,
+export function codeEntryLockedNotices(
   recipients: NoticeRecipients,
   facts: { at: Date; meta: RequestMeta; lockedUntil: Date },
-): Promise<void> {
+): MailMessage[] {
   const { lockedUntil } = facts;
-  return sendMail(
-    deps,
-    ...toEveryone(recipients, facts, (to, notice) => codeEntryLockedMessage(to, { ...notice, lockedUntil })),
+  return toEveryone(recipients, facts, (to, notice) =>
+    codeEntryLockedMessage(to, { ...notice, lockedUntil }),
   );
 }
 
 /** Hard cap: the wrong code that reached the cap locked the factor; mailed once, by that attempt. */
-export function notifyFactorLocked(
-  deps: Deps,
+export function factorLockedNotices(
   recipients: NoticeRecipients,
   facts: { at: Date; meta: RequestMeta; subjectKind: "root" | "member" },
-): Promise<void> {
+): MailMessage[] {
   const { subjectKind } = facts;
-  return sendMail(
-    deps,
-    ...toEveryone(recipients, facts, (to, notice) =>
-      factorLockedMessage(to, { ...notice, subjectKind, failedCodes: MAX_CONSECUTIVE_FAILED_CODES }),
-    ),
+  return toEveryone(recipients, facts, (to, notice) =>
+    factorLockedMessage(to, { ...notice, subjectKind, failedCodes: MAX_CONSECUTIVE_FAILED_CODES }),
   );
 }
 
 /** The password passed but the code did not: mailed on a challenge's first wrong code only. */
-export function notifyFailedSignInCode(
-  deps: Deps,
+export function failedSignInCodeNotices(
   recipients: NoticeRecipients,
   facts: { at: Date; meta: RequestMeta },
-): Promise<void> {
-  return sendMail(deps, ...toEveryone(recipients, facts, failedSignInCodeMessage));
+): MailMessage[] {
+  return toEveryone(recipients, facts, failedSignInCodeMessage);
 }
 
 /** A recovery code signed in: the user (and the root user, for a member) learn how many are left. */
-export function notifyRecoveryCodeUsed(
-  deps: Deps,
+export function recoveryCodeUsedNotices(
   recipients: NoticeRecipients,
   facts: { at: Date; meta: RequestMeta; remaining: number },
-): Promise<void> {
+): MailMessage[] {
   const { remaining } = facts;
-  return sendMail(
-    deps,
-    ...toEveryone(recipients, facts, (to, notice) => recoveryCodeUsedMessage(to, { ...notice, remaining })),
-  );
+  return toEveryone(recipients, facts, (to, notice) => recoveryCodeUsedMessage(to, { ...notice, remaining }));
 }

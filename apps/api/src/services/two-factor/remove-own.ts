@@ -25,7 +25,7 @@ export async function removeOwnTwoFactor({
   const factor = loaded.enabled;
   const subject = loaded.row;
 
-  const recipients = await attemptCode(deps, {
+  await attemptCode(deps, {
     subject,
     code: input.code,
     meta,
@@ -44,8 +44,12 @@ export async function removeOwnTwoFactor({
         meta,
         detail: { method: factor.method },
       });
-      return recipientsOf(tx, subject);
+      await notifyTwoFactorChange(tx, deps, await recipientsOf(tx, subject), {
+        change: "removed",
+        by: subject.email,
+        at: now,
+      });
+      return true;
     },
   });
-  notifyTwoFactorChange(deps, recipients, { change: "removed", by: subject.email, at: now });
 }

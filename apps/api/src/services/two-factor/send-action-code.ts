@@ -1,8 +1,5 @@
-import { EMAIL_CODE_TTL_IN_SECONDS } from "@cloud2fa/domain";
 import { AppError } from "../../http/errors.js";
-import { emailCodeMessage } from "../../mail/messages.js";
 import type { ServiceCall } from "../context.js";
-import { sendMail } from "../mail.js";
 import { loadUser } from "../users.js";
 import { issueEmailCode } from "./codes.js";
 
@@ -12,17 +9,14 @@ export async function sendActionCode({ deps, input }: ServiceCall<{ userId: stri
   const loaded = await loadUser(deps.db, { id: input.userId });
   if (!loaded) throw new AppError("UNAUTHENTICATED");
   if (loaded.enabled?.method !== "email") throw new AppError("METHOD_NOT_ALLOWED");
-  const code = await deps.db.transaction((tx) =>
+  await deps.db.transaction((tx) =>
     issueEmailCode(tx, deps, {
       send: "first",
       userId: loaded.row.id,
       purpose: "action",
       bindingId: loaded.row.id,
       now,
+      to: loaded.row.email,
     }),
-  );
-  await sendMail(
-    deps,
-    emailCodeMessage(loaded.row.email, { code, purpose: "action", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
   );
 }

@@ -3,7 +3,6 @@ import {
   buildOtpauthUri,
   canStartSetup,
   createTotpSecret,
-  EMAIL_CODE_TTL_IN_SECONDS,
   SETUP_TTL_IN_SECONDS,
   TOTP_SECRET_BYTES,
   type TwoFactorMethod,
@@ -16,7 +15,6 @@ import { createId } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { twoFactorSetups, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
-import { emailCodeMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta, ServiceCall } from "../context.js";
 import {
@@ -26,7 +24,6 @@ import {
   refundPasswordAttemptStatement,
   reservePasswordAttempt,
 } from "../limits/password-throttle.js";
-import { sendMail } from "../mail.js";
 import { type LoadedUser, loadUser } from "../users.js";
 import { issueEmailCode } from "./codes.js";
 
@@ -103,7 +100,7 @@ export async function startSetup({
   const setupId = createId(deps.random, "stp");
   const expiresAt = addSeconds(now, SETUP_TTL_IN_SECONDS);
   const secret = input.method === "totp" ? createTotpSecret(deps.random.bytes(TOTP_SECRET_BYTES)) : null;
-  const code = await deps.db.transaction(async (tx) => {
+  await deps.db.transaction(async (tx) => {
     // R1, R3, R6 again on the user's row, locked as the team actions lock it: a concurrent SSO flag or
     // status change either comes first (and this setup is refused) or waits and cancels it.
     await tx.select({ id: users.id }).from(users).where(eq(users.id, loaded.row.id)).for("no key update");
@@ -130,14 +127,15 @@ export async function startSetup({
       meta,
       detail: { method: input.method },
     });
-    if (input.method !== "email") return null;
-    return issueEmailCode(tx, deps, {
+    if (input.method !== "email") return;
+    await issueEmailCode(tx, deps, {
       send: "first",
       userId: loaded.row.id,
       purpose: "setup",
       bindingId: setupId,
       now,
       expiresAt,
+      to: loaded.row.email,
     });
   });
 
@@ -145,12 +143,6 @@ export async function startSetup({
     const otpauthUri = buildOtpauthUri({ secret, accountName: loaded.row.email });
     const qrCode = `data:image/svg+xml;base64,${Buffer.from(await QRCode.toString(otpauthUri, { type: "svg", margin: 1 })).toString("base64")}`;
     return { method: "totp", secret, otpauthUri, qrCode, expiresAt: expiresAt.toISOString() };
-  }
-  if (code !== null) {
-    await sendMail(
-      deps,
-      emailCodeMessage(loaded.row.email, { code, purpose: "setup", ttlInSeconds: EMAIL_CODE_TTL_IN_SECONDS }),
-    );
   }
   return { method: "email", maskedEmail: maskEmail(loaded.row.email), expiresAt: expiresAt.toISOString() };
 }
