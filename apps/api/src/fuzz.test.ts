@@ -39,6 +39,8 @@ interface CountedRefusal {
   chargesFactor: boolean;
   /** S6: an unverified root user's right password mails the verification link again (a new pending link). */
   addsVerificationLinks?: true;
+  /** Its notices (a wrong code, a lock) or the link mailed again are queued in the outbox: rows appended. */
+  queuesMail?: true;
 }
 const codeAuditTypes = ["two_factor.code_rejected", "two_factor.locked", "two_factor.factor_locked"];
 const codeCounters = ["code_attempt_budgets", "sign_in_challenges"];
@@ -48,14 +50,16 @@ const countedRefusals: Record<string, CountedRefusal> = {
     auditTypes: ["two_factor.setup_password_rejected"],
     chargesFactor: false,
     addsVerificationLinks: true,
+    queuesMail: true,
   },
-  INVALID_CODE: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true },
+  INVALID_CODE: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true, queuesMail: true },
   TOO_MANY_ATTEMPTS: {
     counters: ["password_throttles", ...codeCounters],
     auditTypes: codeAuditTypes,
     chargesFactor: true,
+    queuesMail: true,
   },
-  TWO_FACTOR_LOCKED: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true },
+  TWO_FACTOR_LOCKED: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true, queuesMail: true },
 };
 const nothingCounted: CountedRefusal = { counters: [], auditTypes: [], chargesFactor: false };
 
@@ -68,6 +72,12 @@ function expectAuditAppended(allowed: string[], before: string[], after: string[
     types.filter((type) => !allowed.includes(type)),
     `${label}: audit rows added`,
   ).toEqual([]);
+}
+
+/** The outbox only grows by a refusal's own notices: every row that was there is kept as it was. */
+function expectMailAppended(before: string[], after: string[], label: string) {
+  const kept = before.filter((row) => after.includes(row));
+  expect(kept, `${label}: queued mail kept`).toEqual(before);
 }
 
 /** Hard cap: a wrong code adds one to one factor's streak and may lock it; nothing else of any factor. */
@@ -133,6 +143,7 @@ function expectOnlyCounted(
     if (table === "audit_events") expectAuditAppended(refusal.auditTypes, rowsBefore, rowsAfter, label);
     else if (table === "one_time_tokens" && refusal.addsVerificationLinks)
       expectLinksAppended(rowsBefore, rowsAfter, label);
+    else if (table === "mail_outbox" && refusal.queuesMail) expectMailAppended(rowsBefore, rowsAfter, label);
     else if (table === "two_factors" && refusal.chargesFactor)
       expectFactorCharged(rowsBefore, rowsAfter, label);
     else if (table === "password_throttles")

@@ -40,6 +40,7 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/auth/member/activate",
         "POST /api/auth/logout",
         "GET /api/me",
+        "GET /api/session",
         "POST /api/me/two-factor/setup",
         "POST /api/me/two-factor/setup/confirm",
         "POST /api/me/two-factor/code",
