@@ -47,12 +47,24 @@ export function createApp(deps: Deps) {
   app.use("*", limitBodySize(MAX_BODY_BYTES));
   app.use("*", rejectCrossSiteRequests(new URL(deps.settings.publicUrl).origin));
   app.use("*", attachRequestContext(deps));
-  // A request that changes something may have queued mail: the sender looks now, after the answer.
+  // A request that queued mail wakes the sender after its answer (its transaction has committed by
+  // then); the others cost the sender nothing, and its poll catches mail queued elsewhere.
   app.use("/api/*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    let isMailQueued = false;
+    c.set("deps", {
+      ...deps,
+      outbox: {
+        wake: deps.outbox.wake,
+        noteQueued: () => {
+          isMailQueued = true;
+        },
+      },
+    });
     try {
       await next();
     } finally {
-      if (c.req.method !== "GET" && c.req.method !== "HEAD") deps.outbox.wake();
+      if (isMailQueued) deps.outbox.wake();
     }
   });
   app.get("/healthz", (c) => c.json({ status: "ok" }));

@@ -27,8 +27,11 @@ export interface Deps {
   db: Db;
   clock: Clock;
   random: Random;
-  /** Mail is queued in the database (services/mail.ts); this wakes the process's sender after a request. */
-  outbox: { wake(): void };
+  /**
+   * Mail is queued in the database (services/mail.ts). `noteQueued` is called as a statement queues
+   * mail; a request that did so wakes the process's sender after its answer (`wake`).
+   */
+  outbox: { wake(): void; noteQueued(): void };
   logger: Logger;
   keys: KeyRing;
   settings: Settings;

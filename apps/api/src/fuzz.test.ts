@@ -59,7 +59,12 @@ const countedRefusals: Record<string, CountedRefusal> = {
     chargesFactor: true,
     queuesMail: true,
   },
-  TWO_FACTOR_LOCKED: { counters: codeCounters, auditTypes: codeAuditTypes, chargesFactor: true, queuesMail: true },
+  TWO_FACTOR_LOCKED: {
+    counters: codeCounters,
+    auditTypes: codeAuditTypes,
+    chargesFactor: true,
+    queuesMail: true,
+  },
 };
 const nothingCounted: CountedRefusal = { counters: [], auditTypes: [], chargesFactor: false };
 

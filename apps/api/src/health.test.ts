@@ -77,7 +77,7 @@ describe("a database that cannot be reached", () => {
     db: drizzle(client, { schema, casing: "snake_case" }) as unknown as Db,
     clock: createTestClock(),
     random: createTestRandom("down"),
-    outbox: { wake: () => {} },
+    outbox: { wake: () => {}, noteQueued: () => {} },
     logger: silentLogger,
     keys: { keys: [TEST_KEY] },
     settings: { publicUrl: PUBLIC_URL, sessionTtlInHours: 12, sessionIdleInMinutes: 30, trustProxyHops: 0 },

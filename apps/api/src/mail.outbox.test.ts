@@ -54,6 +54,26 @@ describe("mail through a durable outbox (issue 13 item 10)", () => {
     await context.smtp.waitFor(email, /Verify/, 15_000);
   });
 
+  it("only a request that queued mail wakes the sender, after its answer (the others cost the outbox no statement)", async () => {
+    const root = await createRoot(context);
+    const woken: string[] = [];
+    const sender = context.deps.outbox;
+    context.deps.outbox = { ...sender, wake: () => woken.push("wake") };
+    try {
+      const signedOut = await call(context, "POST", "/api/auth/logout", { cookie: root.cookie });
+      expect(signedOut.status).toBe(204);
+      expect(woken).toEqual([]);
+      const signUp = await call(context, "POST", "/api/auth/root/signup", {
+        body: { email: "woken@example.com", password: PASSWORD },
+      });
+      expect(signUp.status).toBe(202);
+      expect(woken).toEqual(["wake"]);
+    } finally {
+      context.deps.outbox = sender;
+    }
+    await context.smtp.waitFor("woken@example.com", /Verify/);
+  });
+
   it("a stopped mail server: the answer comes, the mail stays queued; after a restart another process's sender delivers it once", async () => {
     const email = "queued@example.com";
     await context.smtp.stop();

@@ -29,8 +29,10 @@ const SENT_ROWS_KEPT_IN_SECONDS = 24 * 60 * 60;
 const PRUNE_EVERY_IN_SECONDS = 60 * 60;
 
 export interface OutboxSender {
-  /** Look for due mail soon (after a request that may have queued some). */
+  /** Look for due mail soon (after a request that queued some). */
   wake(): void;
+  /** Mail queued outside a request is found by the next poll or drain. */
+  noteQueued(): void;
   /** Resolves once every mail due when it was called has been tried (sent, or put back for later). */
   drain(): Promise<void>;
   /** No more polling; resolves after a last drain (graceful shutdown: what cannot go out stays queued). */
@@ -173,6 +175,7 @@ export function startOutboxSender(
     wake() {
       if (!isStopped) void drain();
     },
+    noteQueued() {},
     drain,
     async stop() {
       isStopped = true;

@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import type { MailMessage } from "../mail/mailer.js";
 import { type AuditEventInput, auditEventInsertWhen, recordAuditEvent } from "./audit/record-event.js";
 
-type OutboxDeps = Pick<Deps, "clock" | "random" | "keys">;
+type OutboxDeps = Pick<Deps, "clock" | "random" | "keys" | "outbox">;
 
 /**
  * Mail is written to the outbox in the transaction that decides it and goes out from there
@@ -14,6 +14,7 @@ type OutboxDeps = Pick<Deps, "clock" | "random" | "keys">;
  * across a stopped mail server or process. The message is sealed (S4) under the row's id.
  */
 export function outboxInsertStatement(deps: OutboxDeps, messages: readonly MailMessage[]): SQL {
+  deps.outbox.noteQueued();
   const now = sql`${deps.clock.now().toISOString()}::timestamptz`;
   const rows = messages.map((message) => {
     const id = createId(deps.random, "mail");

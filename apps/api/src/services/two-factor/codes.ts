@@ -48,7 +48,7 @@ export type CodeMatch = { kind: "totp"; step: number } | { kind: "email"; emailC
  */
 export async function issueEmailCode(
   tx: Tx,
-  deps: Pick<Deps, "keys" | "random" | "clock">,
+  deps: Pick<Deps, "keys" | "random" | "clock" | "outbox">,
   input: {
     userId: string;
     purpose: EmailCodePurpose;

@@ -12,7 +12,7 @@ import type { NoticeRecipients } from "./notify-security.js";
  */
 export async function notifyTwoFactorChange(
   q: Queryable,
-  deps: Pick<Deps, "clock" | "random" | "keys">,
+  deps: Pick<Deps, "clock" | "random" | "keys" | "outbox">,
   recipients: NoticeRecipients,
   input: { change: "enabled" | "removed"; by: string; at: Date; reason?: string | undefined },
 ): Promise<void> {
