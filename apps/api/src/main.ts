@@ -1,37 +1,29 @@
-import { randomBytes } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { connectDatabase } from "./db/connect.js";
 import type { Deps } from "./deps.js";
-import { readEnv } from "./env.js";
 import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
 import { createDevMailer, createSmtpMailer } from "./mail/mailer.js";
 import { startOutboxSender } from "./mail/outbox-sender.js";
 import { startPruneSchedule } from "./prune-schedule.js";
+import { readEnvOrExit, systemClock, systemRandom } from "./runtime.js";
 import { mountWebApps } from "./web.js";
 
 const SHUTDOWN_GRACE_IN_MS = 10_000;
 
 async function main(): Promise<void> {
   const logger = createConsoleLogger();
-  let env: ReturnType<typeof readEnv>;
-  try {
-    env = readEnv();
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
-  }
+  const env = readEnvOrExit();
   const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger);
-  // The only real clock and randomness of the product; tests inject their own.
-  const clock = { now: () => new Date() };
+  const clock = systemClock;
   const keys = loadKeyRing(env, logger);
   const outbox = startOutboxSender({ db: database.db, mailer, keys, clock, logger });
   const deps: Deps = {
     db: database.db,
     clock,
-    random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
+    random: systemRandom,
     outbox,
     logger,
     keys,

@@ -1,28 +1,21 @@
-import { randomBytes } from "node:crypto";
 import { connectDatabase } from "./db/connect.js";
-import { readEnv } from "./env.js";
 import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
+import { readEnvOrExit, systemClock, systemRandom } from "./runtime.js";
 import { resealSecrets } from "./services/keys/reseal-secrets.js";
 
 // S4 key rotation: `pnpm reseal` at the root (`node apps/api/dist/reseal.js`) with the same configuration
 // as the API. Exits 1 when a secret cannot be opened, so a key's retirement can be gated on it.
 async function main(): Promise<void> {
   const logger = createConsoleLogger();
-  let env: ReturnType<typeof readEnv>;
-  try {
-    env = readEnv();
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(1);
-  }
+  const env = readEnvOrExit();
   const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   try {
     const report = await resealSecrets({
       db: database.db,
       keys: loadKeyRing(env, logger),
-      random: { bytes: (length) => new Uint8Array(randomBytes(length)) },
-      clock: { now: () => new Date() },
+      random: systemRandom,
+      clock: systemClock,
     });
     const unreadable = [...report.factors.unreadable, ...report.setups.unreadable];
     logger.info(

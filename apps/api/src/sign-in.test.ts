@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { users } from "./db/schema/index.js";
+import { cpuTimeOfRefusal, median } from "./test/cpu-time.js";
 import {
   type ApiResponse,
   call,
@@ -47,23 +48,6 @@ function expectRefusal(response: ApiResponse, status: number, code: string) {
   expect(response.headers.get("set-cookie")).toBeNull();
 }
 
-/**
- * The CPU time this worker process spent answering: the argon2 work (on libuv's threads, counted
- * too) dominates it. Unlike wall time it does not grow when other test files load the machine.
- */
-async function timed(run: () => Promise<ApiResponse>): Promise<number> {
-  const started = process.cpuUsage();
-  const response = await run();
-  const spent = process.cpuUsage(started);
-  expect(response.status).toBe(401);
-  return (spent.user + spent.system) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 describe("S6 sign-in answers alike for an unknown email and a wrong password", () => {
   it("S6 root sign-in: the same status and body for an unknown email and a wrong password", async () => {
     const root = await createRoot(context);
@@ -105,13 +89,13 @@ describe("S6 sign-in answers alike for an unknown email and a wrong password", (
       const login = (email: string) =>
         kind === "root" ? rootLogin(email, WRONG_PASSWORD) : memberLogin(root, email, WRONG_PASSWORD);
       const knownEmail = member?.email ?? root.email;
-      await timed(() => login("warm-up@example.com"));
+      await cpuTimeOfRefusal(() => login("warm-up@example.com"));
       const unknownTimes: number[] = [];
       const wrongTimes: number[] = [];
       // Interleaved, and under the per-account limit of 10 failures for the known address.
       for (let attempt = 0; attempt < 9; attempt++) {
-        unknownTimes.push(await timed(() => login(`unknown-${attempt}@example.com`)));
-        wrongTimes.push(await timed(() => login(knownEmail)));
+        unknownTimes.push(await cpuTimeOfRefusal(() => login(`unknown-${attempt}@example.com`)));
+        wrongTimes.push(await cpuTimeOfRefusal(() => login(knownEmail)));
       }
       const ratio = median(unknownTimes) / median(wrongTimes);
       expect(ratio).toBeGreaterThan(0.67);

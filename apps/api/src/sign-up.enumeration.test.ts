@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { queryRows } from "./db/connect.js";
+import { cpuTimeOfRefusal, median } from "./test/cpu-time.js";
 import { type ApiResponse, call, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
 
 const context = useTestApp({ settings: { trustProxyHops: 1 } });
@@ -45,20 +46,6 @@ function seen(response: ApiResponse) {
     retryAfter: response.headers.get("retry-after"),
     cookie: response.cookie,
   };
-}
-
-/** The CPU time this worker spent answering (argon2 on libuv's threads included); see sign-in.test.ts. */
-async function timed(run: () => Promise<ApiResponse>): Promise<number> {
-  const started = process.cpuUsage();
-  const response = await run();
-  const spent = process.cpuUsage(started);
-  expect(response.status).toBe(401);
-  return (spent.user + spent.system) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 describe("S6 sign-up plus sign-in revealed taken addresses: an unverified account's right password answered 403 EMAIL_NOT_VERIFIED, a verified one's 401", () => {
@@ -126,13 +113,13 @@ describe("S6 sign-up plus sign-in revealed taken addresses: an unverified accoun
   it("S6 an unverified account's right password takes about the work of a verified account's wrong one (CPU time, argon2 included)", async () => {
     const verified = await createRoot(context, "verified@example.com");
     await signUp("pending@example.com", PASSWORD);
-    await timed(() => logIn("warm-up@example.com", WRONG_PASSWORD));
+    await cpuTimeOfRefusal(() => logIn("warm-up@example.com", WRONG_PASSWORD));
     const rightTimes: number[] = [];
     const wrongTimes: number[] = [];
     // Interleaved, and under the per-account limit of 10 failures.
     for (let attempt = 0; attempt < 9; attempt++) {
-      rightTimes.push(await timed(() => logIn("pending@example.com", PASSWORD)));
-      wrongTimes.push(await timed(() => logIn(verified.email, WRONG_PASSWORD)));
+      rightTimes.push(await cpuTimeOfRefusal(() => logIn("pending@example.com", PASSWORD)));
+      wrongTimes.push(await cpuTimeOfRefusal(() => logIn(verified.email, WRONG_PASSWORD)));
     }
     const ratio = median(rightTimes) / median(wrongTimes);
     expect(ratio).toBeGreaterThan(0.67);
