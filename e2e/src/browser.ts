@@ -25,13 +25,17 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(desktopViewport);
 }
 
-/** S2 refuses a time step at or before the last accepted one: wait for a fresh step, then compute its code. */
+/**
+ * S2 refuses a time step at or before the last accepted one: wait for a fresh step of the server's
+ * clock (`now`), then compute its code.
+ */
 export async function freshTotpCode(
   secret: string,
   afterStep: number,
+  now: () => Date,
 ): Promise<{ code: string; step: number }> {
-  while (totpStepAt(new Date()) <= afterStep) await new Promise((done) => setTimeout(done, 500));
-  const at = new Date();
+  while (totpStepAt(now()) <= afterStep) await new Promise((done) => setTimeout(done, 500));
+  const at = now();
   return { code: generateTotpCode({ secret, at }), step: totpStepAt(at) };
 }
 

@@ -112,11 +112,15 @@ export class Harness {
   }
 }
 
+/** The time on the clock of this file's server (moved by `advanceClock` in some journeys). */
+let serverNow: () => Date = () => new Date();
+
 export function useHarness(): Harness {
   const harness = new Harness();
   beforeAll(async () => {
     const smtp = await startSmtpServer();
     const server = await startServer(smtp.url);
+    serverNow = server.now;
     harness.running = { smtp, server, browser: await launchBrowser() };
   });
   afterEach(async (context) => {
@@ -165,7 +169,7 @@ export async function confirmTotpSetup(page: Page, user: TotpUser): Promise<void
 
 /** Types a code of a time step not used before by this user (S2) into the "Verification code" field. */
 export async function enterTotpCode(page: Page, user: TotpUser, label = "Verification code"): Promise<void> {
-  const { code, step } = await freshTotpCode(user.secret, user.lastStep);
+  const { code, step } = await freshTotpCode(user.secret, user.lastStep, serverNow);
   user.lastStep = step;
   await page.getByLabel(label).fill(code);
 }

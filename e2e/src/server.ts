@@ -2,9 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-const repoRoot = resolve(import.meta.dirname, "../..");
+import { join } from "node:path";
 
 async function findFreePort(): Promise<number> {
   const server = createServer();
@@ -15,14 +13,18 @@ async function findFreePort(): Promise<number> {
   return address.port;
 }
 
-/** The real built server (API + both web apps) on the embedded database in a fresh DATA_DIR. */
+/**
+ * The real built server (API + both web apps) on the embedded database in a fresh DATA_DIR, on a
+ * clock the journeys can move forward (`advanceClock`), shared by the journeys of a file.
+ */
 export async function startServer(smtpUrl: string) {
   const port = await findFreePort();
   const dataDir = mkdtempSync(join(tmpdir(), "cloud2fa-e2e-"));
   const baseUrl = `http://localhost:${port}`;
   let log = "";
+  let offsetInMs = 0;
   const spawnServer = async (): Promise<ChildProcess> => {
-    const child: ChildProcess = spawn(process.execPath, [join(repoRoot, "apps/api/dist/main.js")], {
+    const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, "clock-server.mjs")], {
       // The embedded database, as a new user gets it: CI's DATABASE_URL is for the API tests.
       env: {
         ...process.env,
@@ -33,7 +35,7 @@ export async function startServer(smtpUrl: string) {
         SMTP_URL: smtpUrl,
         PUBLIC_URL: baseUrl,
       },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     child.stdout?.on("data", (chunk) => {
       log += chunk;
@@ -64,6 +66,15 @@ export async function startServer(smtpUrl: string) {
     baseUrl,
     dataDir,
     log: () => log,
+    /** The server's time now. */
+    now: () => new Date(Date.now() + offsetInMs),
+    /** Moves the server's clock forward (every journey of the file sees it): no real wait. */
+    async advanceClock(byInMs: number): Promise<void> {
+      const moved = new Promise<void>((done) => child.once("message", () => done()));
+      child.send({ advanceInMs: byInMs });
+      await moved;
+      offsetInMs += byInMs;
+    },
     /**
      * Stops the server, runs `offline` (e.g. opening DATA_DIR's embedded database to set up a state no
      * journey can reach in a test's time), and starts it again on the same port and DATA_DIR: sessions survive.
@@ -72,6 +83,11 @@ export async function startServer(smtpUrl: string) {
       await exit(child);
       await offline(dataDir);
       child = await spawnServer();
+      if (offsetInMs !== 0) {
+        const moved = new Promise<void>((done) => child.once("message", () => done()));
+        child.send({ advanceInMs: offsetInMs });
+        await moved;
+      }
     },
     async stop() {
       await exit(child);

@@ -1,3 +1,4 @@
+import type { PasswordHashCost } from "./crypto/passwords.js";
 import type { KeyRing } from "./crypto/secret-box.js";
 import type { Db } from "./db/connect.js";
 
@@ -34,5 +35,7 @@ export interface Deps {
   outbox: { wake(): void; noteQueued(): void };
   logger: Logger;
   keys: KeyRing;
+  /** The production cost (`PASSWORD_HASH_COST`) at start-up; tests of other things use a lighter one. */
+  passwordHashCost: PasswordHashCost;
   settings: Settings;
 }

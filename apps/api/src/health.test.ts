@@ -11,6 +11,7 @@ import {
   PUBLIC_URL,
   silentLogger,
   TEST_KEY,
+  TEST_PASSWORD_HASH_COST,
   useTestApp,
 } from "./test/harness.js";
 
@@ -80,6 +81,7 @@ describe("a database that cannot be reached", () => {
     outbox: { wake: () => {}, noteQueued: () => {} },
     logger: silentLogger,
     keys: { keys: [TEST_KEY] },
+    passwordHashCost: TEST_PASSWORD_HASH_COST,
     settings: { publicUrl: PUBLIC_URL, sessionTtlInHours: 12, sessionIdleInMinutes: 30, trustProxyHops: 0 },
   });
 

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PASSWORD_HASH_COST } from "./crypto/passwords.js";
+import { queryRows } from "./db/connect.js";
 import {
   type ApiInstance,
   post,
@@ -72,6 +75,20 @@ describe("S2 across two API processes on one PostgreSQL database", () => {
     ]);
     return users;
   };
+
+  it("S6 the real server hashes passwords at the production cost (argon2id, m=19 MiB, t=2, p=1)", async () => {
+    const [user] = await seededUsers();
+    if (!database || !user) throw new Error("no user");
+    const [row] = await queryRows<{ passwordHash: string }>(
+      database.db,
+      sql`select password_hash as "passwordHash" from users where email_normalized = ${user.email}`,
+    );
+    const { memoryCost, timeCost } = PASSWORD_HASH_COST;
+    expect(row?.passwordHash).toMatch(
+      new RegExp(`^\\$argon2id\\$v=19\\$m=${memoryCost},t=${timeCost},p=1\\$`),
+    );
+    expect(memoryCost).toBe(19_456);
+  }, 90_000);
 
   it("S2: the same code on one challenge, sent to both instances at once, signs in exactly once", async () => {
     const [urlA, urlB] = instances();

@@ -1,14 +1,15 @@
 import { MAX_PASSWORD_FAILURES_PER_ADDRESS, PASSWORD_FAILURE_WINDOW_IN_SECONDS } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS } from "./crypto/passwords.js";
+import { MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS, PASSWORD_HASH_COST } from "./crypto/passwords.js";
 import { passwordThrottles } from "./db/schema/index.js";
 import { type ApiResponse, call, createMember, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
 
 // Issue 13 (S3, S6): a burst of sign-ins from one address. Every 401 INVALID_CREDENTIALS is one
 // argon2 check (S6: an unknown email costs the same check as a wrong password), so the 401s count
 // the password checks.
-const context = useTestApp({ settings: { trustProxyHops: 1 } });
+// The hash queue under a burst of real hashes: the production cost.
+const context = useTestApp({ settings: { trustProxyHops: 1 }, passwordHashCost: PASSWORD_HASH_COST });
 const from = (address: string) => ({ "x-forwarded-for": address });
 /** Within one address's share of the hash queue (MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS ≥ 4). */
 const FEW_AT_ONCE = 4;

@@ -22,8 +22,8 @@ vi.mock("./crypto/passwords.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("./crypto/passwords.js")>();
   return {
     ...real,
-    admitPasswordHash: (clientAddress: string | null) => {
-      const slot = real.admitPasswordHash(clientAddress);
+    admitPasswordHash: (...args: Parameters<typeof real.admitPasswordHash>) => {
+      const slot = real.admitPasswordHash(...args);
       return {
         ...slot,
         verify: async (passwordHash: string, password: string) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PASSWORD_HASH_COST } from "./crypto/passwords.js";
 import { users } from "./db/schema/index.js";
 import { cpuTimeOfRefusal, median } from "./test/cpu-time.js";
 import {
@@ -12,7 +13,8 @@ import {
   useTestApp,
 } from "./test/harness.js";
 
-const context = useTestApp();
+// S6 measures the argon2 work itself: the production cost.
+const context = useTestApp({ passwordHashCost: PASSWORD_HASH_COST });
 
 const WRONG_PASSWORD = "definitely not the password";
 

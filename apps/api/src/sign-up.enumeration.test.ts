@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { PASSWORD_HASH_COST } from "./crypto/passwords.js";
 import { queryRows } from "./db/connect.js";
 import { cpuTimeOfRefusal, median } from "./test/cpu-time.js";
 import { type ApiResponse, call, createRoot, PASSWORD, useTestApp } from "./test/harness.js";
 
-const context = useTestApp({ settings: { trustProxyHops: 1 } });
+// S6 measures the argon2 work itself: the production cost.
+const context = useTestApp({ settings: { trustProxyHops: 1 }, passwordHashCost: PASSWORD_HASH_COST });
 
 const CLIENT = "198.51.100.23";
 const PROBE_PASSWORD = "the prober chose this password";

@@ -196,7 +196,7 @@ describe("S6 sign-up pre-hijack: the victim signs up, an attacker signs up again
         kind: "root",
         email: VICTIM,
         emailNormalized: VICTIM,
-        passwordHash: await hashPassword(ATTACKER_PASSWORD),
+        passwordHash: await hashPassword(ATTACKER_PASSWORD, context.deps.passwordHashCost),
         status: "active",
         createdAt: START,
       });

@@ -2,8 +2,16 @@ import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import { AppError } from "../http/errors.js";
 
-// S6: argon2id (the library's default algorithm) with OWASP's first recommendation: m=19 MiB, t=2, p=1.
-const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** argon2id's memory (KiB) and passes; one lane. Injected (`deps.passwordHashCost`), like the clock. */
+export interface PasswordHashCost {
+  memoryCost: number;
+  timeCost: number;
+}
+
+/** S6: argon2id (the library's default algorithm) with OWASP's first recommendation: m=19 MiB, t=2, p=1. */
+export const PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 19_456, timeCost: 2 };
+
+const optionsOf = (cost: PasswordHashCost) => ({ ...cost, parallelism: 1 });
 
 /**
  * Hashes run on libuv's thread pool, off the event loop; at most one per core but one, so a burst
@@ -72,13 +80,15 @@ export interface PasswordHashSlot {
   release(): void;
 }
 
-let dummyHash: Promise<string> | null = null;
+/** S6: one hash per cost to check an unknown email's password against. */
+const dummyHashes = new Map<string, Promise<string>>();
 
 /**
  * A place in the queue for one password hash, taken before anything is charged for it; 503
  * SERVER_BUSY with Retry-After when the process or the client address has its fill waiting.
  */
-export function admitPasswordHash(clientAddress: string | null): PasswordHashSlot {
+export function admitPasswordHash(clientAddress: string | null, cost: PasswordHashCost): PasswordHashSlot {
+  const options = optionsOf(cost);
   const ofAddress = clientAddress === null ? 0 : (pendingByAddress.get(clientAddress) ?? 0);
   if (pending >= MAX_PENDING_PASSWORD_HASHES || ofAddress >= MAX_PENDING_PASSWORD_HASHES_PER_ADDRESS) {
     throw new AppError("SERVER_BUSY", { retryAfterSeconds: SERVER_BUSY_RETRY_AFTER_IN_SECONDS });
@@ -107,7 +117,10 @@ export function admitPasswordHash(clientAddress: string | null): PasswordHashSlo
   return {
     verify: check,
     async burn(password) {
-      dummyHash ??= hashing(null, () => hash("cloud2fa-timing-equaliser", options));
+      const key = `${cost.memoryCost}:${cost.timeCost}`;
+      const dummyHash =
+        dummyHashes.get(key) ?? hashing(null, () => hash("cloud2fa-timing-equaliser", options));
+      dummyHashes.set(key, dummyHash);
       await check(await dummyHash, password);
       return false;
     },
@@ -117,10 +130,14 @@ export function admitPasswordHash(clientAddress: string | null): PasswordHashSlo
 }
 
 /** A hash with no client address to count it by (sign-up, invitation): the process's bound only. */
-export function hashPassword(password: string): Promise<string> {
-  return admitPasswordHash(null).hash(password);
+export function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+  return admitPasswordHash(null, cost).hash(password);
 }
 
-export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  return admitPasswordHash(null).verify(passwordHash, password);
+export function verifyPassword(
+  passwordHash: string,
+  password: string,
+  cost: PasswordHashCost,
+): Promise<boolean> {
+  return admitPasswordHash(null, cost).verify(passwordHash, password);
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { generateTotpCode } from "@cloud2fa/domain";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createApp } from "../app.js";
+import type { PasswordHashCost } from "../crypto/passwords.js";
 import type { Database } from "../db/connect.js";
 import type { Clock, Deps, Logger, Random } from "../deps.js";
 import { createSmtpMailer, type Mailer } from "../mail/mailer.js";
@@ -54,6 +55,14 @@ export const TEST_KEY = {
   key: new Uint8Array(createHash("sha256").update("cloud2fa test key").digest()),
 };
 
+/**
+ * Argon2's lightest sound cost, for the tests of everything but the password hash's own cost: a
+ * hash is then ~1 ms instead of ~40. The tests that measure the hash's work (S6) and the hash
+ * queue's bound take the production cost (`PASSWORD_HASH_COST`); a test reads it in a hash written
+ * by the real server.
+ */
+export const TEST_PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 1024, timeCost: 1 };
+
 export interface TestContext {
   database: Database;
   smtp: SmtpServer;
@@ -69,7 +78,12 @@ export interface TestContext {
 
 /** One database, SMTP server and app per test file; data and clock reset before each test. */
 export function useTestApp(
-  options: { settings?: Partial<Deps["settings"]>; logQuery?: (query: string) => void; logger?: Logger } = {},
+  options: {
+    settings?: Partial<Deps["settings"]>;
+    logQuery?: (query: string) => void;
+    logger?: Logger;
+    passwordHashCost?: PasswordHashCost;
+  } = {},
 ): TestContext {
   const context = {} as TestContext;
   beforeAll(async () => {
@@ -94,6 +108,7 @@ export function useTestApp(
       outbox: context.outbox,
       logger,
       keys,
+      passwordHashCost: options.passwordHashCost ?? TEST_PASSWORD_HASH_COST,
       settings: {
         publicUrl: PUBLIC_URL,
         sessionTtlInHours: 12,

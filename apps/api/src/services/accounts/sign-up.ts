@@ -68,7 +68,7 @@ export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: str
   const email = input.email.trim();
   const emailNormalized = normalizeEmail(email);
   await chargeThrottleKeys(deps.db, signUpThrottleKeys(emailNormalized, meta.clientAddress), now);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, deps.passwordHashCost);
   const settle = () =>
     deps.db.transaction(async (tx) => {
       const [existing] = await tx

@@ -65,7 +65,7 @@ export async function verifyRootEmail({
   );
   // Issue 13: a place in the hash queue, then both keys reserved before argon2; a wrong password
   // stays charged, a right one gives them back.
-  const hashing = admitPasswordHash(meta.clientAddress);
+  const hashing = admitPasswordHash(meta.clientAddress, deps.passwordHashCost);
   let chosen: PendingSignUp | undefined;
   try {
     await reservePasswordAttempt(deps.db, throttle, now);
@@ -74,7 +74,7 @@ export async function verifyRootEmail({
       const isRight =
         index === 0
           ? await hashing.verify(signUp.passwordHash, input.password)
-          : await verifyPassword(signUp.passwordHash, input.password);
+          : await verifyPassword(signUp.passwordHash, input.password, deps.passwordHashCost);
       if (isRight) {
         chosen = signUp;
         break;

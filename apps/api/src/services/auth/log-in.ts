@@ -260,7 +260,7 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const throttle = passwordThrottleOf({ ...input, emailNormalized }, meta.clientAddress);
   // Issue 13: a place in the hash queue first (503 beyond it, nothing charged); then both keys are
   // reserved before argon2, so a wrong password is already counted and costs no further round trip.
-  const hashing = admitPasswordHash(meta.clientAddress);
+  const hashing = admitPasswordHash(meta.clientAddress, deps.passwordHashCost);
   let candidate: (Candidate & Reservation) | undefined;
   let isPasswordRight = false;
   try {

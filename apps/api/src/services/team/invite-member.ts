@@ -49,7 +49,7 @@ export async function inviteMember({
   const now = deps.clock.now();
   if (invitationStepUpActions(input.roles).length > 0) requireStepUp(stepUp, now);
   const email = input.email.trim();
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, deps.passwordHashCost);
   const memberId = createId(deps.random, "mem");
   const { token, tokenHash } = createToken(deps.random, 32);
   let view: MemberView;

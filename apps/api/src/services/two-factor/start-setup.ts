@@ -51,7 +51,7 @@ async function checkPasswordAgain(
 ): Promise<void> {
   const now = deps.clock.now();
   const throttle = reauthThrottleOf(loaded.row.id, meta.clientAddress);
-  const hashing = admitPasswordHash(meta.clientAddress);
+  const hashing = admitPasswordHash(meta.clientAddress, deps.passwordHashCost);
   let isPasswordRight: boolean;
   try {
     await reservePasswordAttempt(deps.db, throttle, now);
