@@ -84,7 +84,7 @@ export function createApp(deps: Deps) {
   app.onError((error, c) => {
     if (error instanceof AppError) {
       if (error.retryAfterSeconds !== undefined) c.header("Retry-After", String(error.retryAfterSeconds));
-      return c.json(errorBody(error.code, error.message), error.status);
+      return c.json(errorBody(error.code, error.message, error.detail), error.status);
     }
     if (error instanceof HTTPException && error.status < 500) {
       // Malformed JSON and other protocol errors raised by the validators: S7.

@@ -43,6 +43,8 @@ interface Endpoint {
   isBodyOptional?: boolean;
   /** Values of the right JSON type that break a field's format. */
   badValues?: Record<string, unknown[]>;
+  /** §6.3: new passwords that are well-formed text but refused by the password rules (400 WEAK_PASSWORD). */
+  weakValues?: Record<string, unknown[]>;
   badPaths?: (scene: Scene) => string[];
   /** No body, parameter or query, and any cookie is an answer (the session check): only a forged cookie to try. */
   hasNoInput?: boolean;
@@ -131,7 +133,8 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: false,
     valid: () => ({ email: "new-root@example.com", password: PASSWORD }),
     required: ["email", "password"],
-    badValues: { email: badEmails, password: ["short", "x".repeat(257), ...unstorable(PASSWORD)] },
+    badValues: { email: badEmails, password: ["", "x".repeat(257), ...unstorable(PASSWORD)] },
+    weakValues: { password: ["short", "x".repeat(129), "password1234", "new-root@example.com"] },
   },
   "POST /api/auth/root/verify-email": {
     method: "POST",
@@ -277,9 +280,10 @@ const endpoints: Record<string, Endpoint> = {
     isSignedIn: true,
     valid: () => ({ email: "invitee@example.com", password: PASSWORD, roles: ["auditor"], remark: "ok" }),
     required: ["email", "password", "roles"],
+    weakValues: { password: ["short", "x".repeat(129), "qwertyuiop123", "Invitee@Example.com"] },
     badValues: {
       email: badEmails,
-      password: ["short", ...unstorable(PASSWORD)],
+      password: ["", "x".repeat(257), ...unstorable(PASSWORD)],
       roles: [
         [],
         ["superuser"],
@@ -388,6 +392,17 @@ function badCases(endpoint: Endpoint, scene: Scene): BadCase[] {
     }
     push("unknown extra field", JSON.stringify({ ...valid, isAdmin: true }));
     push("__proto__ field", `${json.slice(0, -1)},"__proto__":{"isAdmin":true}}`);
+    for (const [field, weak] of Object.entries(endpoint.weakValues ?? {})) {
+      for (const password of weak) {
+        cases.push({
+          label: `${field} = ${JSON.stringify(password).slice(0, 40)} (§6.3)`,
+          rawBody: JSON.stringify({ ...valid, [field]: password }),
+          contentType: "application/json",
+          status: 400,
+          code: "WEAK_PASSWORD",
+        });
+      }
+    }
     for (const field of Object.keys(valid)) {
       const wrongTypes = [42, null, true, { nested: 1 }, ["x"]].filter(
         (wrong) => typeof wrong !== typeof valid[field] || wrong === null,
@@ -459,7 +474,11 @@ async function makeScene(): Promise<Scene> {
 function expectJsonError(response: ApiResponse, expected: { status: number; code: string }, label: string) {
   expect(response.status, label).toBe(expected.status);
   expect(response.headers.get("content-type"), label).toMatch(/^application\/json/);
-  expect(response.body, label).toEqual({ error: { code: expected.code, message: expect.any(String) } });
+  // §6.3: a refused new password also names its reason and the field.
+  const weak = expected.code === "WEAK_PASSWORD" && { reason: expect.any(String), field: "password" };
+  expect(response.body, label).toEqual({
+    error: { code: expected.code, message: expect.any(String), ...weak },
+  });
   expect(response.body.error.message.length, label).toBeGreaterThan(0);
   expect(response.headers.get("set-cookie"), label).toBeNull();
 }

@@ -536,8 +536,14 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
         return;
       }
       expect(response.headers.get("content-type"), label).toMatch(/^application\/json/);
+      // §6.3: a refused new password also names its reason and field.
+      const isWeakPassword = response.body?.error?.code === "WEAK_PASSWORD";
       expect(response.body, label).toEqual({
-        error: { code: expect.any(String), message: expect.any(String) },
+        error: {
+          code: expect.any(String),
+          message: expect.any(String),
+          ...(isWeakPassword && { reason: expect.any(String), field: expect.any(String) }),
+        },
       });
       expectOnlyCounted(countedRefusals[response.body.error.code] ?? nothingCounted, before, after, label);
     }),

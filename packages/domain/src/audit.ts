@@ -21,6 +21,11 @@ export const auditEventTypes = [
   "root.signed_up",
   "session.signed_in",
   "session.signed_out",
+  "session.revoked",
+  "account.password_reset",
+  "account.password_changed",
+  "account.email_change_requested",
+  "account.email_changed",
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

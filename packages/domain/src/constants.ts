@@ -40,6 +40,14 @@ export const SIGN_UP_WINDOW_IN_SECONDS = 60 * 60;
 
 export const EMAIL_VERIFICATION_TTL_IN_SECONDS = 24 * 60 * 60;
 export const INVITATION_TTL_IN_SECONDS = 7 * 24 * 60 * 60;
+/** §6.1: a reset link lives 30 minutes; §6.4: an email change's link 24 hours. */
+export const PASSWORD_RESET_TTL_IN_SECONDS = 30 * 60;
+export const EMAIL_CHANGE_TTL_IN_SECONDS = 24 * 60 * 60;
+/** §6.1: reset requests mail whatever address they name: bounded per address named and per client address. */
+export const MAX_PASSWORD_RESETS_PER_EMAIL = 3;
+export const MAX_PASSWORD_RESETS_PER_ADDRESS = 30;
+export const PASSWORD_RESET_WINDOW_IN_SECONDS = 60 * 60;
+export const RESET_TOKEN_BYTES = 32;
 
 export const SESSION_TOKEN_BYTES = 32;
 export const DEFAULT_SESSION_TTL_IN_HOURS = 12;
@@ -47,6 +55,9 @@ export const DEFAULT_SESSION_IDLE_IN_MINUTES = 30;
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 256;
+/** §6.3: bounds after Unicode NFKC normalisation (NIST 800-63B §3.1.1.2). */
+export const MAX_PASSWORD_LENGTH = 128;
+/** A password typed to sign in may be longer than a new one may be (it is refused, not cut). */
+export const MAX_TYPED_PASSWORD_LENGTH = 256;
 export const MAX_EMAIL_LENGTH = 254;
 export const MAX_REMARK_LENGTH = 500;

@@ -28,6 +28,8 @@ export const errorMessages = {
   EMAIL_TAKEN: "A member with this email address already exists in the team.",
   EMAIL_NOT_VERIFIED: "Verify your email address first: follow the link we emailed you.",
   INVALID_TOKEN: "This link is not valid or has expired.",
+  WEAK_PASSWORD: "Choose another password.",
+  PASSWORD_CHANGE_REQUIRED: "Choose a new password of your own to continue.",
   PAYLOAD_TOO_LARGE: "The request body is too large.",
   DATABASE_UNAVAILABLE: "The service is temporarily unavailable. Try again shortly.",
   ENCRYPTION_KEY_MISSING:

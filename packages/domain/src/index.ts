@@ -6,6 +6,7 @@ export * from "./enforcement.js";
 export * from "./entities.js";
 export * from "./errors.js";
 export * from "./hard-cap.js";
+export * from "./password.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
 export * from "./session.js";

@@ -5,7 +5,7 @@ import {
   SESSION_TOKEN_BYTES,
 } from "./constants.js";
 import type { SessionRecord } from "./entities.js";
-import { isSessionLive, type SessionLifetime, sessionExpiresAt } from "./session.js";
+import { isSessionLive, type SessionLifetime, sessionExpiresAt, sessionHoldOf } from "./session.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const hour = 3600;
@@ -78,5 +78,18 @@ describe("S5 sessionExpiresAt: the earlier of the absolute and idle ends", () =>
     const expiresAt = sessionExpiresAt(input, lifetime);
     expect(isSessionLive(input, lifetime, new Date(expiresAt.getTime() - 1))).toBe(true);
     expect(isSessionLive(input, lifetime, expiresAt)).toBe(false);
+  });
+});
+
+describe("§6.2 and Require 2FA: what a live session may reach", () => {
+  it.each([
+    [false, "not_required", null],
+    [false, "grace", null],
+    [false, "required_now", "TWO_FACTOR_ENROLMENT_REQUIRED"],
+    [true, "not_required", "PASSWORD_CHANGE_REQUIRED"],
+    // The inviter's password would open the setup: the password change comes first.
+    [true, "required_now", "PASSWORD_CHANGE_REQUIRED"],
+  ])("mustChangePassword %s, enrolment %s → %s", (mustChangePassword, state, hold) => {
+    expect(sessionHoldOf({ mustChangePassword, enrolment: { state } })).toBe(hold);
   });
 });

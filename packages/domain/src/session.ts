@@ -18,3 +18,20 @@ export function sessionExpiresAt(session: SessionRecord, lifetime: SessionLifeti
   const idle = addSeconds(session.lastSeenAt, lifetime.idleInMinutes * 60);
   return absolute.getTime() <= idle.getTime() ? absolute : idle;
 }
+
+/**
+ * What a live session may reach: `full`, or only the few routes that end a hold on it. §6.2: a member
+ * still on its inviter's password reaches only who-am-I, the password change and sign-out (not even
+ * the 2FA setup: its inviter knows that password too). Require 2FA for members: past the deadline,
+ * only who-am-I and the setup.
+ */
+export type SessionHold = "PASSWORD_CHANGE_REQUIRED" | "TWO_FACTOR_ENROLMENT_REQUIRED";
+
+export function sessionHoldOf(input: {
+  mustChangePassword: boolean;
+  enrolment: { state: string };
+}): SessionHold | null {
+  if (input.mustChangePassword) return "PASSWORD_CHANGE_REQUIRED";
+  if (input.enrolment.state === "required_now") return "TWO_FACTOR_ENROLMENT_REQUIRED";
+  return null;
+}

@@ -38,6 +38,11 @@ export const auditEventNames: Record<AuditEventType, string> = {
   "root.signed_up": "Root user signed up",
   "session.signed_in": "Signed in without 2FA",
   "session.signed_out": "Signed out",
+  "session.revoked": "Session ended",
+  "account.password_reset": "Password reset",
+  "account.password_changed": "Password changed",
+  "account.email_change_requested": "Email change requested",
+  "account.email_changed": "Email address changed",
 };
 
 /** The event's name; a type this page does not know yet is shown as the API names it. */

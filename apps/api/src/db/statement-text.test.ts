@@ -30,6 +30,7 @@ const hotPathStatements = {
     sessionId: "ses_1",
     tokenHash: "hash",
     now: START,
+    meta: { clientAddress: "203.0.113.9", userAgent: "Mozilla/5.0" },
     audited: auditEventInsertWhen(
       deps,
       {

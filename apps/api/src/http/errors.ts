@@ -24,6 +24,8 @@ export const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   EMAIL_TAKEN: 409,
   EMAIL_NOT_VERIFIED: 403,
   INVALID_TOKEN: 400,
+  WEAK_PASSWORD: 400,
+  PASSWORD_CHANGE_REQUIRED: 403,
   PAYLOAD_TOO_LARGE: 413,
   DATABASE_UNAVAILABLE: 503,
   ENCRYPTION_KEY_MISSING: 503,
@@ -36,15 +38,23 @@ export class AppError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** SPEC §4: a wrong password typed on a page that is not a sign-in (verify-email) is 400, not 401. */
   readonly isPasswordOnPage: boolean;
+  /** §6.3: WEAK_PASSWORD names its reason (the sentence is the message) and the field it is about. */
+  readonly detail: ErrorDetail | undefined;
 
   constructor(
     code: ErrorCode,
-    options: { message?: string; retryAfterSeconds?: number; isPasswordOnPage?: boolean } = {},
+    options: {
+      message?: string;
+      retryAfterSeconds?: number;
+      isPasswordOnPage?: boolean;
+      detail?: ErrorDetail;
+    } = {},
   ) {
     super(options.message ?? describeError(code));
     this.code = code;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.isPasswordOnPage = options.isPasswordOnPage === true;
+    this.detail = options.detail;
   }
 
   get status(): ContentfulStatusCode {
@@ -52,6 +62,11 @@ export class AppError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, message: string = describeError(code)) {
-  return { error: { code, message } };
+export interface ErrorDetail {
+  reason: string;
+  field: string;
+}
+
+export function errorBody(code: ErrorCode, message: string = describeError(code), detail?: ErrorDetail) {
+  return { error: { code, message, ...detail } };
 }

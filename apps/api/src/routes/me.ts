@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   loadSession,
   requireSession,
+  requireSessionDuringAnyHold,
   requireSessionDuringEnrolment,
   sessionOf,
 } from "../http/authenticate.js";
@@ -49,7 +50,7 @@ const me = createRoute({
   tags,
   security,
   summary: "The signed-in user (never a secret, S4)",
-  middleware: requireSessionDuringEnrolment,
+  middleware: requireSessionDuringAnyHold,
   responses: { 200: jsonResponse(Me, "The signed-in user"), ...errorResponses },
 });
 
@@ -82,6 +83,7 @@ function meBody({ user, row, enabled, policy, enrolment }: SessionUser) {
       enrolment: enrolment.state,
       daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
     },
+    passwordChangeRequired: row.mustChangePassword,
   };
 }
 

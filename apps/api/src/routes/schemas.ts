@@ -4,14 +4,22 @@ import {
   MAX_PASSWORD_LENGTH,
   MAX_REMARK_LENGTH,
   MAX_REMOVAL_REASON_LENGTH,
+  MAX_TYPED_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
   memberEnrolmentStates,
   memberRoles,
   normalizeRecoveryCode,
+  type WeakPasswordReason,
+  weakPasswordReasons,
 } from "@cloud2fa/domain";
 import { z } from "@hono/zod-openapi";
 
 // S7: every schema is strict: unknown fields are refused, not ignored.
+
+const weakPasswordReasonKeys = Object.keys(weakPasswordReasons) as [
+  WeakPasswordReason,
+  ...WeakPasswordReason[],
+];
 
 /** S7: PostgreSQL refuses NUL in text and jsonb, and jsonb a lone UTF-16 surrogate: a 400 here, not a 500 there. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -30,9 +38,17 @@ export const Email = z
   .check(storableText)
   .max(MAX_EMAIL_LENGTH)
   .openapi({ example: "ada@example.com" });
-/** Lone surrogates would also be hashed as U+FFFD, so two different passwords would match. */
-export const NewPassword = FreeText.min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-export const Password = FreeText.min(1).max(MAX_PASSWORD_LENGTH);
+/**
+ * Lone surrogates would also be hashed as U+FFFD, so two different passwords would match. A new
+ * password's rules (§6.3: length after NFKC, common passwords, the email) are the domain's, answered
+ * 400 WEAK_PASSWORD with a reason (services/accounts/password-rules.ts), not VALIDATION_FAILED.
+ */
+export const NewPassword = FreeText.min(1)
+  .max(MAX_TYPED_PASSWORD_LENGTH)
+  .openapi({
+    description: `Text without NUL characters (U+0000) or lone UTF-16 surrogates (S7). At least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters after Unicode NFKC normalisation, not among the most common passwords, not the email address (400 WEAK_PASSWORD with a reason otherwise)`,
+  });
+export const Password = FreeText.min(1).max(MAX_TYPED_PASSWORD_LENGTH);
 const ISO_INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 const EARLIEST_INSTANT = Date.UTC(1970, 0, 1);
@@ -99,7 +115,17 @@ export const Role = z.enum(memberRoles);
 export const Method = z.enum(["totp", "email"]);
 
 export const ErrorResponse = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      reason: z
+        .enum(weakPasswordReasonKeys)
+        .optional()
+        .describe("WEAK_PASSWORD only (§6.3): why the password is refused; the message says it in words"),
+      field: z.string().optional().describe("WEAK_PASSWORD only: the body field the reason is about"),
+    }),
+  })
   .openapi("Error");
 
 export const TwoFactorSummary = z.object({
@@ -149,6 +175,11 @@ export const Me = z
         daysLeft: z.number().int().nullable().describe("In grace: whole days until the deadline, counted up"),
       })
       .describe("Require 2FA for members (root users, SSO members and members with 2FA: not_required)"),
+    passwordChangeRequired: z
+      .boolean()
+      .describe(
+        "§6.2: a member still on the password its inviter chose. Until it sets its own (POST /me/password), only GET /me, that change and sign-out answer; everything else is 403 PASSWORD_CHANGE_REQUIRED",
+      ),
   })
   .openapi("Me");
 

@@ -1,5 +1,4 @@
-import { MIN_PASSWORD_LENGTH } from "@cloud2fa/domain";
-import { ErrorMessage, expectOk } from "@cloud2fa/ui";
+import { ErrorMessage, expectOk, NewPasswordField } from "@cloud2fa/ui";
 import { A } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import { api } from "../api.js";
@@ -37,19 +36,8 @@ export function SignUpRoute() {
               <label for="signup-email">Email</label>
               <input id="signup-email" name="email" type="email" required autocomplete="username" />
             </div>
-            <div class="field">
-              <label for="signup-password">Password</label>
-              <input
-                id="signup-password"
-                name="password"
-                type="password"
-                required
-                minLength={MIN_PASSWORD_LENGTH}
-                autocomplete="new-password"
-              />
-              <small>At least {MIN_PASSWORD_LENGTH} characters.</small>
-            </div>
-            <ErrorMessage error={error()} />
+            <NewPasswordField id="signup-password" name="password" label="Password" error={error()} />
+            <ErrorMessage error={error()} besideFields={["password"]} />
             <button type="submit" disabled={isBusy()}>
               Create account
             </button>

@@ -33,6 +33,11 @@ export const users = pgTable(
      * a sign-in whose password check began before such a change opens nothing on the old state.
      */
     accessVersion: integer().notNull().default(0),
+    /**
+     * §6.2: a member activated before members chose their own password at activation still has its
+     * inviter's: only GET /api/me, the password change and sign-out are open until it sets its own.
+     */
+    mustChangePassword: boolean().notNull().default(false),
     createdAt: createdAt(),
   },
   (table) => [
@@ -48,7 +53,7 @@ export const oneTimeTokens = pgTable(
   "one_time_tokens",
   {
     id: text().primaryKey(),
-    purpose: text({ enum: ["verify_email", "activate_member"] }).notNull(),
+    purpose: text({ enum: ["verify_email", "activate_member", "reset_password", "change_email"] }).notNull(),
     userId: text()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -58,6 +63,8 @@ export const oneTimeTokens = pgTable(
      * activate whichever pending sign-up's password is typed on the page; verifying deletes them all.
      */
     passwordHash: text(),
+    /** §6.4: change_email only — the address the link confirms. */
+    newEmail: text(),
     expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
     consumedAt: timestamp({ withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
@@ -79,6 +86,9 @@ export const sessions = pgTable(
     revokedAt: timestamp({ withTimezone: true, mode: "date" }),
     /** Step-up: when a valid code was last entered in this session (the sign-in code counts). */
     steppedUpAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** §6.5: where the session was opened, for the "Where you're signed in" list (never the token). */
+    clientAddress: text(),
+    userAgent: text(),
   },
   (table) => [index("sessions_user_idx").on(table.userId)],
 );

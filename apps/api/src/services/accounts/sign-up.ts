@@ -18,6 +18,7 @@ import type { ServiceCall } from "../context.js";
 import { chargeThrottleKeys } from "../limits/password-throttle.js";
 import { enqueueMail } from "../mail.js";
 import { normalizeEmail } from "../users.js";
+import { requireStrongPassword } from "./password-rules.js";
 
 /** The sign-up mail throttles: per email and per client address, since each sign-up mails an address. */
 export function signUpThrottleKeys(emailNormalized: string, clientAddress: string | null) {
@@ -66,6 +67,7 @@ export async function insertVerificationLink(
 export async function signUpRoot({ deps, input, meta }: ServiceCall<{ email: string; password: string }>) {
   const now = deps.clock.now();
   const email = input.email.trim();
+  requireStrongPassword(input.password, { email, field: "password" }); // §6.3, before anything is charged
   const emailNormalized = normalizeEmail(email);
   await chargeThrottleKeys(deps.db, signUpThrottleKeys(emailNormalized, meta.clientAddress), now);
   const passwordHash = await hashPassword(input.password, deps.passwordHashCost);

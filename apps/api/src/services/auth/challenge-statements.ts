@@ -1,6 +1,8 @@
 import { MAX_WRONG_CODES_PER_CHALLENGE } from "@cloud2fa/domain";
 import { type SQL, sql } from "drizzle-orm";
+import type { RequestMeta } from "../context.js";
 import { chargeCodeBudgetStatement } from "../limits/code-attempts.js";
+import { sessionOrigin } from "./sessions.js";
 
 // The parts of the sign-in statements that the code step and the recovery-code step share.
 
@@ -64,16 +66,19 @@ export function openSessionCtes(input: {
   sessionId: string;
   tokenHash: string;
   now: Date;
+  meta: RequestMeta;
   audited: SQL;
 }): SQL {
   const at = sql`${input.now.toISOString()}::timestamptz`;
+  const { clientAddress, userAgent } = sessionOrigin(input.meta);
   return sql`challenge as (
       update sign_in_challenges set consumed_at = ${at}
       where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
       returning user_id
     ), session as (
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at, stepped_up_at)
-      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at}, ${at} from challenge
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at, stepped_up_at, client_address, user_agent)
+      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at}, ${at}, ${clientAddress}, ${userAgent}
+      from challenge
       returning user_id
     ), reset as (
       update code_attempt_budgets set count = 0, window_started_at = null, locked_until = null

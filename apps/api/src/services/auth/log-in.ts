@@ -27,6 +27,7 @@ import {
 } from "../limits/password-throttle.js";
 import { issueEmailCode } from "../two-factor/codes.js";
 import { normalizeEmail, toDomainUser, type UserRow } from "../users.js";
+import { sessionOrigin } from "./sessions.js";
 
 export type LogInInput =
   | { kind: "root"; email: string; password: string }
@@ -47,6 +48,7 @@ interface Candidate {
   roles: string[];
   isSso: boolean;
   accessVersion: number;
+  mustChangePassword: boolean;
   factorMethod: TwoFactorMethod | null;
   isFactorLocked: boolean;
   requireMemberTwoFactor: boolean | null;
@@ -57,7 +59,7 @@ type KnownCandidate = Candidate & { id: string };
 
 const candidateColumns = sql`u.id, u.account_id as "accountId", u.kind, u.email, u.password_hash as "passwordHash",
       u.email_verified_at as "emailVerifiedAt", u.status, u.roles, u.is_sso as "isSso",
-      u.access_version as "accessVersion",
+      u.access_version as "accessVersion", u.must_change_password as "mustChangePassword",
       factor.method as "factorMethod", factor.locked_at is not null as "isFactorLocked",
       team.require_member_two_factor as "requireMemberTwoFactor",
       team.member_two_factor_deadline as "memberTwoFactorDeadline"`;
@@ -146,6 +148,7 @@ async function openFor(
   if (opening.kind === "session") {
     const sessionId = createId(deps.random, "ses");
     const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+    const origin = sessionOrigin(input.meta);
     // S8: a session on the password alone is audited in the statement that creates it (no round trip).
     const party = partyOf(candidate);
     const signedIn = auditEventInsertWhen(
@@ -165,8 +168,9 @@ async function openFor(
       sql`
       with ${refundCte(refund)} ${unchangedUserCte(candidate)},
       created as (
-        insert into sessions (id, token_hash, user_id, created_at, last_seen_at)
-        select ${sessionId}, ${tokenHash}, id, ${at}, ${at} from unchanged
+        insert into sessions (id, token_hash, user_id, created_at, last_seen_at, client_address, user_agent)
+        select ${sessionId}, ${tokenHash}, id, ${at}, ${at}, ${origin.clientAddress}, ${origin.userAgent}
+        from unchanged
         returning id),
       audited as (${signedIn})
       select id from created`,

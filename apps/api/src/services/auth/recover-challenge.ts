@@ -4,7 +4,7 @@ import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { auditEventInsertWhen, selfAuditOf } from "../audit/record-event.js";
-import type { ServiceCall } from "../context.js";
+import type { RequestMeta, ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
 import { enqueueMail, recordAuditEventsWithMail } from "../mail.js";
 import {
@@ -64,6 +64,7 @@ function settleStatement(input: {
   sessionId: string;
   tokenHash: string;
   now: Date;
+  meta: RequestMeta;
   used: SQL;
 }): SQL {
   const at = sql`${input.now.toISOString()}::timestamptz`;
@@ -119,6 +120,7 @@ export async function recoverChallenge({
       sessionId,
       tokenHash,
       now,
+      meta,
       used: auditEventInsertWhen(
         deps,
         audit("two_factor.recovery_code_used", {

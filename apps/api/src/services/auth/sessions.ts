@@ -4,29 +4,25 @@ import {
   type MemberEnrolment,
   type MemberTwoFactorPolicy,
   memberEnrolment,
-  SESSION_TOKEN_BYTES,
   type User,
 } from "@cloud2fa/domain";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import { createId, createToken, hashToken } from "../../crypto/tokens.js";
+import { hashToken } from "../../crypto/tokens.js";
 import type { Db, Queryable } from "../../db/connect.js";
 import { accounts, sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
+import { USER_AGENT_MAX_LENGTH } from "../../http/user-agent.js";
+import type { RequestMeta } from "../context.js";
 import { type TwoFactorRow, toDomainUser, type UserRow } from "../users.js";
 
 const LAST_SEEN_RESOLUTION_IN_MS = 60_000;
 
-/** S5: a fresh opaque token per sign-in; only its hash is stored. */
-export async function createSession(
-  q: Queryable,
-  deps: Pick<Deps, "clock" | "random">,
-  userId: string,
-): Promise<{ sessionId: string; token: string }> {
-  const now = deps.clock.now();
-  const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
-  const sessionId = createId(deps.random, "ses");
-  await q.insert(sessions).values({ id: sessionId, tokenHash, userId, createdAt: now, lastSeenAt: now });
-  return { sessionId, token };
+/** §6.5: what a session keeps of where it was opened (the User-Agent bounded as in audit rows). */
+export function sessionOrigin(meta: RequestMeta): { clientAddress: string | null; userAgent: string | null } {
+  return {
+    clientAddress: meta.clientAddress,
+    userAgent: meta.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+  };
 }
 
 export interface SessionUser {

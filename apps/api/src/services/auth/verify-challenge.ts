@@ -5,7 +5,7 @@ import { createId, createToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
 import { AppError } from "../../http/errors.js";
 import { auditEventInsertWhen, selfAuditOf } from "../audit/record-event.js";
-import type { ServiceCall } from "../context.js";
+import type { RequestMeta, ServiceCall } from "../context.js";
 import { refuseCharge, toBudget } from "../limits/code-attempts.js";
 import { recordAuditEventsWithMail } from "../mail.js";
 import {
@@ -99,6 +99,7 @@ function settleStatement(input: {
   sessionId: string;
   tokenHash: string;
   now: Date;
+  meta: RequestMeta;
   accepted: SQL;
   isLockingCharge: boolean;
   /** S4 rotation: a secret sealed under an older key, sealed again under the first by this statement. */
@@ -192,6 +193,7 @@ export async function verifyChallenge({
         sessionId,
         tokenHash,
         now,
+        meta,
         accepted,
         isLockingCharge: charged.isLockingCharge,
         resealed:

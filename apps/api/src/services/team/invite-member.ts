@@ -13,6 +13,7 @@ import { oneTimeTokens, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { invitationMessage } from "../../mail/messages.js";
+import { requireStrongPassword } from "../accounts/password-rules.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { RequestMeta } from "../context.js";
 import { enqueueMail } from "../mail.js";
@@ -49,6 +50,7 @@ export async function inviteMember({
   const now = deps.clock.now();
   if (invitationStepUpActions(input.roles).length > 0) requireStepUp(stepUp, now);
   const email = input.email.trim();
+  requireStrongPassword(input.password, { email, field: "password" }); // §6.3
   const passwordHash = await hashPassword(input.password, deps.passwordHashCost);
   const memberId = createId(deps.random, "mem");
   const { token, tokenHash } = createToken(deps.random, 32);
