@@ -56,6 +56,6 @@ describe("R11 stopping the API keeps the notices of the answers it gave", () => 
     expect(smtp.received.filter((mail) => /enabled/.test(mail.subject))).toHaveLength(0);
     release();
     expect(await exited).toBe(0);
-    expect((await smtp.waitFor(email, /Two-factor authentication enabled/, 2000)).to).toBe(email);
+    expect((await smtp.waitFor(email, /Two-factor authentication enabled/, 20_000)).to).toBe(email);
   }, 60_000);
 });

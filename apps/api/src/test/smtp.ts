@@ -80,7 +80,7 @@ export async function startSmtpServer() {
       return release;
     },
     /** The newest mail to `to` whose subject matches, waiting briefly for it to arrive. */
-    async waitFor(to: string, subject: RegExp = /./, timeoutInMs = 5000): Promise<ReceivedMail> {
+    async waitFor(to: string, subject: RegExp = /./, timeoutInMs = 20_000): Promise<ReceivedMail> {
       const deadline = Date.now() + timeoutInMs;
       for (;;) {
         const found = received.filter((mail) => mail.to === to && subject.test(mail.subject)).at(-1);
