@@ -1,5 +1,4 @@
-import { base32 } from "@scure/base";
-import { type CryptoPlugin, generateSync, generateURI, verifySync } from "otplib";
+import { type CryptoPlugin, generateSync, generateURI, ScureBase32Plugin, verifySync } from "otplib";
 import {
   TOTP_DIGITS,
   TOTP_ISSUER,
@@ -7,6 +6,9 @@ import {
   TOTP_SECRET_BYTES,
   TOTP_WINDOW_IN_STEPS,
 } from "./constants.js";
+
+/** otplib's own Base32 (RFC 4648, unpadded): the alphabet its TOTP functions decode the secret with. */
+const base32 = new ScureBase32Plugin();
 
 export type TotpCheck = { ok: true; step: number } | { ok: false; reason: "INVALID_CODE" };
 
@@ -19,7 +21,7 @@ export function createTotpSecret(randomBytes: Uint8Array): string {
   if (randomBytes.length !== TOTP_SECRET_BYTES) {
     throw new RangeError(`a TOTP secret needs exactly ${TOTP_SECRET_BYTES} random bytes`);
   }
-  return base32.encode(randomBytes).replace(/=+$/, "");
+  return base32.encode(randomBytes, { padding: false });
 }
 
 export function buildOtpauthUri(input: { secret: string; accountName: string; issuer?: string }): string {
