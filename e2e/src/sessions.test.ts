@@ -25,7 +25,10 @@ describe.concurrent("§6.5 sessions journeys", () => {
     await saveScreenshot(first, "console-security-sessions");
 
     await other.getByRole("button", { name: /^Sign out/ }).click();
-    await first.getByRole("status").getByText(/^Signed out of /).waitFor();
+    await first
+      .getByRole("status")
+      .getByText(/^Signed out of /)
+      .waitFor();
     await expect.poll(() => sessions.count(), { timeout: 10_000 }).toBe(1);
 
     // The other browser is signed out: its next page load asks it to sign in.

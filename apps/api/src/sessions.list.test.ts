@@ -382,3 +382,29 @@ describe("§6.5 signing a member out everywhere", () => {
     expect(context.smtp.received).toHaveLength(mailsBefore);
   });
 });
+
+describe("§6.5 nothing here issues a session", () => {
+  it("§6.5 R2 listing and ending sessions never set a session cookie, signed in or not", async () => {
+    const root = await createRoot(context);
+    const member = await createMember(context, root);
+    const other = await rootSignIn(context, root.email);
+    const otherId = await currentIdOf(context, other);
+    const requests: [string, string][] = [
+      ["GET", "/api/me/sessions"],
+      ["DELETE", `/api/me/sessions/${otherId}`],
+      ["DELETE", "/api/me/sessions"],
+      ["DELETE", `/api/team/members/${member.id}/sessions`],
+    ];
+    for (const cookie of [undefined, "cloud2fa_session=forged", member.cookie, root.cookie]) {
+      for (const [method, path] of requests) {
+        const response = await call(context, method, path, { cookie });
+        expect(response.cookie, `${method} ${path}`).toBeUndefined();
+        expect(response.headers.get("set-cookie") ?? "", `${method} ${path}`).not.toMatch(
+          /cloud2fa_session=[^;]/,
+        );
+      }
+    }
+    const stored = await context.deps.db.select({ id: sessions.id }).from(sessions);
+    expect(stored).toHaveLength(3);
+  });
+});
