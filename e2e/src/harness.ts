@@ -145,7 +145,8 @@ export async function signInMember(page: Page, email: string): Promise<void> {
 }
 
 export async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  // exact: the Security and Team pages also offer "Sign out" of other sessions and "Sign out everywhere" (§6.5).
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.getByRole("button", { name: "Sign in" }).waitFor();
 }
 

@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
+import { sessionRoutes } from "./routes/sessions.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -24,6 +25,7 @@ export function createApp(deps: Deps) {
     .route("/", authRoutes)
     .route("/", meRoutes)
     .route("/", teamRoutes)
+    .route("/", sessionRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
     .route("/", auditRoutes);

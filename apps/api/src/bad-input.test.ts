@@ -322,6 +322,30 @@ const endpoints: Record<string, Endpoint> = {
     badValues: { reason: ["r".repeat(501), ` ${"r".repeat(501)} `, ...unstorable("Lost phone")] },
     badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}/two-factor`),
   },
+  "GET /api/me/sessions": { method: "GET", path: () => "/api/me/sessions", isSignedIn: true },
+  "DELETE /api/me/sessions": { method: "DELETE", path: () => "/api/me/sessions", isSignedIn: true },
+  "DELETE /api/me/sessions/{id}": {
+    method: "DELETE",
+    path: () => "/api/me/sessions/ses_AAAAAAAAAAAAAAAAAAAAAA",
+    isSignedIn: true,
+    badPaths: (scene) =>
+      [
+        "xyz",
+        "ses_short",
+        `ses_${"a".repeat(23)}`,
+        `ses_${"a".repeat(500)}`,
+        scene.memberId,
+        scene.challengeId,
+        "ses_%27%3B%20drop%20table%20sessions%3B--a",
+        "%00",
+      ].map((id) => `/api/me/sessions/${id}`),
+  },
+  "DELETE /api/team/members/{id}/sessions": {
+    method: "DELETE",
+    path: (scene) => `/api/team/members/${scene.memberId}/sessions`,
+    isSignedIn: true,
+    badPaths: (scene) => badMemberIds(scene).map((id) => `/api/team/members/${id}/sessions`),
+  },
   "GET /api/team/audit-events": {
     method: "GET",
     path: () => "/api/team/audit-events",

@@ -59,6 +59,10 @@ describe("health, readiness and the OpenAPI document", () => {
         "DELETE /api/team/members/{id}/two-factor",
         "GET /api/team/audit-events",
         "GET /api/team/audit-events/export.csv",
+        "GET /api/me/sessions",
+        "DELETE /api/me/sessions",
+        "DELETE /api/me/sessions/{id}",
+        "DELETE /api/team/members/{id}/sessions",
       ].sort(),
     );
     const docs = await context.app.request("/api/docs");

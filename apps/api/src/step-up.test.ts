@@ -104,6 +104,12 @@ const sensitiveActions: [string, (scene: Scene) => Action, (scene: Scene) => Pro
     async (s) => expect((await memberOf(context, s.root.cookie, s.target.id))?.sso).toBe(true),
   ],
   [
+    "sign a member out everywhere (§6.5)",
+    (s) => ({ method: "DELETE", path: `/api/team/members/${s.target.id}/sessions`, status: 204 }),
+    async (s) =>
+      expect((await call(context, "GET", "/api/me", { cookie: s.target.cookie })).status).toBe(401),
+  ],
+  [
     "invite an Administrator (who could act without a code)",
     () => ({
       method: "POST",

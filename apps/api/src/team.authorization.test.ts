@@ -22,11 +22,12 @@ type Endpoint =
   | "edit remark"
   | "delete member"
   | "remove 2FA"
+  | "sign out everywhere"
   | "read audit";
 
 interface Scene {
   root: Root;
-  target: { id: string; email: string };
+  target: { id: string; email: string; cookie: string };
 }
 
 interface EndpointCase {
@@ -111,6 +112,13 @@ const endpoints: Record<Endpoint, EndpointCase> = {
     effect: async (scene) =>
       ((await targetOf(scene)) as { twoFactor?: { enabled: boolean } } | undefined)?.twoFactor?.enabled ===
       false,
+  },
+  "sign out everywhere": {
+    ok: 204,
+    request: (cookie, scene) =>
+      call(context, "DELETE", `/api/team/members/${scene.target.id}/sessions`, { cookie }),
+    effect: async (scene) =>
+      (await call(context, "GET", "/api/me", { cookie: scene.target.cookie })).status === 401,
   },
   "read audit": {
     ok: 200,
@@ -233,6 +241,10 @@ describe("own membership", () => {
       sso: false,
       remark: "",
     });
+    // §6.5: nor sign itself out everywhere from the Team page (its Security page ends its sessions).
+    const signOut = await call(context, "DELETE", `${own}/sessions`, { cookie: admin.cookie });
+    expect(signOut.status).toBe(403);
+    expect(signOut.body.error.code).toBe("CANNOT_CHANGE_OWN_MEMBERSHIP");
     expect((await call(context, "GET", "/api/me", { cookie: admin.cookie })).status).toBe(200);
 
     // Its remark stays open; another administrator, and the root user, change the rest.
@@ -272,6 +284,7 @@ describe("cross-tenant isolation", () => {
         ["PATCH", `/api/team/members/${memberB.id}`, { status: "disabled" }],
         ["PATCH", `/api/team/members/${memberB.id}`, { remark: "taken over" }],
         ["DELETE", `/api/team/members/${memberB.id}`, undefined],
+        ["DELETE", `/api/team/members/${memberB.id}/sessions`, undefined],
       ];
       if (who === "root") requests.push(["DELETE", `/api/team/members/${memberB.id}/two-factor`, undefined]);
       for (const [method, path, body] of requests) {

@@ -4,6 +4,7 @@ import {
   AuditPage,
   EnrolmentBanner,
   Layout,
+  SessionsCard,
   Protected as SignedIn,
   TeamPage,
   TwoFactorSettings,
@@ -12,7 +13,14 @@ import {
 } from "@cloud2fa/ui";
 import { A, Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { createResource, type JSX, Show } from "solid-js";
-import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
+import {
+  auditClient,
+  sessionsClient,
+  signOut,
+  teamClient,
+  teamSettingsClient,
+  twoFactorClient,
+} from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
@@ -115,6 +123,9 @@ function Settings() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        <SessionsCard client={sessionsClient} />
       </Show>
     </Protected>
   );

@@ -5,7 +5,13 @@ import {
   SESSION_TOKEN_BYTES,
 } from "./constants.js";
 import type { SessionRecord } from "./entities.js";
-import { isSessionLive, type SessionLifetime, sessionExpiresAt, sessionHoldOf } from "./session.js";
+import {
+  isSessionLive,
+  liveSessionBounds,
+  type SessionLifetime,
+  sessionExpiresAt,
+  sessionHoldOf,
+} from "./session.js";
 
 const t0 = new Date("2026-01-01T00:00:00Z");
 const hour = 3600;
@@ -91,5 +97,26 @@ describe("§6.2 and Require 2FA: what a live session may reach", () => {
     [true, "required_now", "PASSWORD_CHANGE_REQUIRED"],
   ])("mustChangePassword %s, enrolment %s → %s", (mustChangePassword, state, hold) => {
     expect(sessionHoldOf({ mustChangePassword, enrolment: { state } })).toBe(hold);
+  });
+});
+
+describe("§6.5 liveSessionBounds: the bounds of isSessionLive, for a query", () => {
+  const liveByBounds = (record: SessionRecord, now: Date) => {
+    const bounds = liveSessionBounds(lifetime, now);
+    return (
+      record.revokedAt === null &&
+      record.createdAt.getTime() > bounds.createdAfter.getTime() &&
+      record.lastSeenAt.getTime() > bounds.lastSeenAfter.getTime()
+    );
+  };
+  it.each<[string, SessionRecord, Date]>([
+    ["just created", session(t0), t0],
+    ["idle 1 ms less than 30 minutes", session(t0), at(30 * minute - 0.001)],
+    ["idle exactly 30 minutes", session(t0), at(30 * minute)],
+    ["seen recently, 1 ms before 12 hours", session(at(12 * hour - 60)), at(12 * hour - 0.001)],
+    ["seen recently, exactly 12 hours after creation", session(at(12 * hour - 60)), at(12 * hour)],
+    ["revoked", session(t0, t0), at(1)],
+  ])("§6.5 %s: the same answer as isSessionLive", (_label, record, now) => {
+    expect(liveByBounds(record, now)).toBe(isSessionLive(record, lifetime, now));
   });
 });

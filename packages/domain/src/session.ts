@@ -35,3 +35,17 @@ export function sessionHoldOf(input: {
   if (input.enrolment.state === "required_now") return "TWO_FACTOR_ENROLMENT_REQUIRED";
   return null;
 }
+
+/**
+ * §6.5: `isSessionLive` as bounds a query can use: a session is live exactly when it is not revoked,
+ * was created after `createdAfter` and last seen after `lastSeenAfter` (both exclusive).
+ */
+export function liveSessionBounds(
+  lifetime: SessionLifetime,
+  now: Date,
+): { createdAfter: Date; lastSeenAfter: Date } {
+  return {
+    createdAfter: addSeconds(now, -lifetime.ttlInHours * 3600),
+    lastSeenAfter: addSeconds(now, -lifetime.idleInMinutes * 60),
+  };
+}

@@ -62,6 +62,7 @@ describe("Step-up: which member changes are sensitive", () => {
       "changeTeamSettings",
       "inviteTeamManager",
       "enableTeamManager",
+      "signOutMember",
     ]);
   });
 

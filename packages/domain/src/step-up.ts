@@ -14,6 +14,7 @@ export const stepUpActions = [
   "changeTeamSettings",
   "inviteTeamManager",
   "enableTeamManager",
+  "signOutMember",
 ] as const;
 export type StepUpAction = (typeof stepUpActions)[number];
 
@@ -52,13 +53,14 @@ export function sameRoles(a: readonly MemberRole[], b: readonly MemberRole[]): b
   return left.size === right.size && [...left].every((role) => right.has(role));
 }
 
-/** The Team-page actions that step-up gates (the member changes below, and Remove 2FA). */
+/** The Team-page actions that step-up gates (the member changes below, Remove 2FA, §6.5 Sign out everywhere). */
 const gatedTeamActions: readonly TeamAction[] = [
   "changeStatus",
   "changeRoles",
   "changeSso",
   "delete",
   "removeTwoFactor",
+  "signOutMember",
 ];
 
 /**

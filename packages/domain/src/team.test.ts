@@ -41,6 +41,7 @@ const administratorGrants: readonly TeamAction[] = [
   "editRemark",
   "delete",
   "readAudit",
+  "signOutMember",
 ];
 const auditorGrants: readonly TeamAction[] = ["view", "readAudit"];
 
@@ -126,7 +127,13 @@ describe("team settings and the Require-2FA policy are the root user's alone", (
 describe("nobody changes its own membership", () => {
   const administrator = member(["administrator"]);
   // Written out: what an administrator may not do to itself, though it may do it to any other member.
-  const ownRefused: readonly TeamAction[] = ["changeStatus", "changeRoles", "changeSso", "delete"];
+  const ownRefused: readonly TeamAction[] = [
+    "changeStatus",
+    "changeRoles",
+    "changeSso",
+    "delete",
+    "signOutMember",
+  ];
 
   it.each(teamActions)("an administrator → %s on itself", (action) => {
     const expected = ownRefused.includes(action)
@@ -151,5 +158,22 @@ describe("nobody changes its own membership", () => {
 
   it.each(teamActions)("the root user → %s on any member: allowed", (action) => {
     expect(canPerformTeamActionOn(root, "mem_other", action)).toEqual(allow);
+  });
+});
+
+describe("§6.5 signing a member out everywhere", () => {
+  it.each<[string, Member | RootUser, string, ReturnType<typeof canPerformTeamActionOn>]>([
+    ["the root user, on a member", root, "mem_other", allow],
+    ["an administrator, on another member", member(["administrator"]), "mem_other", allow],
+    [
+      "an administrator, on itself",
+      member(["administrator"]),
+      "mem_team_actor",
+      refuse("CANNOT_CHANGE_OWN_MEMBERSHIP"),
+    ],
+    ["an auditor", member(["auditor"]), "mem_other", refuse("FORBIDDEN")],
+    ["a project user", member(["project_user"]), "mem_other", refuse("FORBIDDEN")],
+  ])("§6.5 %s", (_label, actor, memberId, expected) => {
+    expect(canPerformTeamActionOn(actor, memberId, "signOutMember")).toEqual(expected);
   });
 });

@@ -11,6 +11,7 @@ export const teamActions = [
   "delete",
   "removeTwoFactor",
   "readAudit",
+  "signOutMember",
 ] as const;
 export type TeamAction = (typeof teamActions)[number];
 
@@ -50,7 +51,8 @@ export function canPerformTeamAction(actor: User, action: TeamAction): Decision 
 
 /**
  * What nobody does to its own membership, whatever its roles: disable or delete itself, change its own
- * roles, or mark itself an SSO account (which would exempt it from the team's Require-2FA policy, R6).
+ * roles, or mark itself an SSO account (which would exempt it from the team's Require-2FA policy, R6),
+ * or sign itself out everywhere from the Team page (§6.5: its own Security page ends its sessions).
  * The root user or another administrator does; the remark stays open. (Removing 2FA is the root
  * user's alone anyway, R4/R5.)
  */
@@ -59,6 +61,7 @@ export const ownMembershipActions: readonly TeamAction[] = [
   "changeRoles",
   "changeSso",
   "delete",
+  "signOutMember",
 ];
 
 /** `teamPermissions` toward one member of the team: none of `ownMembershipActions` on oneself. */

@@ -3,6 +3,7 @@ import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
+import type { SessionsClient } from "./sessions-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -54,6 +55,9 @@ export const teamClient: TeamClient = {
   removeTwoFactor: async (id, reason) => {
     await expectOk(member["two-factor"].$delete({ param: { id }, json: reason ? { reason } : {} }));
   },
+  signOutEverywhere: async (id) => {
+    await expectOk(member.sessions.$delete({ param: { id } }));
+  },
   stepUp: stepUpClient,
 };
 
@@ -92,5 +96,18 @@ export const challengeClient = {
   },
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));
+  },
+};
+
+const ownSessions = api.me.sessions;
+
+/** §6.5: where the signed-in user is signed in. */
+export const sessionsClient: SessionsClient = {
+  list: async () => (await expectOk(ownSessions.$get())).sessions,
+  end: async (id) => {
+    await expectOk(ownSessions[":id"].$delete({ param: { id } }));
+  },
+  endOthers: async () => {
+    await expectOk(ownSessions.$delete());
   },
 };

@@ -14,6 +14,7 @@ export * from "./new-password-field.js";
 export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
 export * from "./session.js";
+export * from "./sessions-card.js";
 export * from "./sign-in-page.js";
 export * from "./signed-in.js";
 export * from "./step-up-prompt.js";

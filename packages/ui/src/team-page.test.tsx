@@ -46,6 +46,7 @@ function client(): TeamClient {
     update: vi.fn(async () => {}),
     remove: vi.fn(async () => {}),
     removeTwoFactor: vi.fn(async () => {}),
+    signOutEverywhere: vi.fn(async () => {}),
     stepUp: { stepUp: vi.fn(async () => {}), sendActionCode: vi.fn(async () => {}) },
   };
 }
@@ -126,6 +127,59 @@ describe("Team page", () => {
     });
     await screen.findByText("Invitation sent to new.admin@example.com.");
     expect(screen.queryByTestId("step-up-action")).toBeNull();
+  });
+});
+
+describe("§6.5 Team page: Sign out everywhere", () => {
+  it("§6.5 offered on other active members, not on oneself nor on a pending member; an auditor sees none", async () => {
+    const team = client();
+    const invited: MemberView = {
+      ...(members[1] as MemberView),
+      id: "mem_bo",
+      email: "bo@example.com",
+      status: "pending",
+    };
+    team.list = vi.fn(async () => [...members, invited]);
+    render(() => <TeamPage actor={admin} client={team} />);
+    expect(
+      (await rowOf("ana@example.com")).getByRole("button", { name: "Sign out everywhere" }),
+    ).toBeTruthy();
+    expect(
+      (await rowOf("admin@example.com")).queryByRole("button", { name: "Sign out everywhere" }),
+    ).toBeNull();
+    expect((await rowOf("bo@example.com")).queryByRole("button", { name: "Sign out everywhere" })).toBeNull();
+    cleanup();
+    render(() => <TeamPage actor={{ ...admin, roles: ["auditor"] }} client={client()} />);
+    expect(
+      (await rowOf("ana@example.com")).queryByRole("button", { name: "Sign out everywhere" }),
+    ).toBeNull();
+  });
+
+  it("§6.5 asks for confirmation, then for a code when the API wants a step-up, then signs the member out", async () => {
+    const user = userEvent.setup();
+    const team = client();
+    const signOutEverywhere = vi
+      .fn<TeamClient["signOutEverywhere"]>()
+      .mockRejectedValueOnce(new ApiError("STEP_UP_REQUIRED", "x", 403))
+      .mockResolvedValue(undefined);
+    team.signOutEverywhere = signOutEverywhere;
+    render(() => (
+      <TeamPage
+        actor={{ ...admin, twoFactor: { enabled: true, method: "totp", enabledAt: null } }}
+        client={team}
+      />
+    ));
+    await user.click((await rowOf("ana@example.com")).getByRole("button", { name: "Sign out everywhere" }));
+    expect(signOutEverywhere).not.toHaveBeenCalled();
+    expect(screen.getByRole("alertdialog").textContent).toContain("Sign ana@example.com out everywhere?");
+    await user.click(screen.getByRole("button", { name: "Sign out ana@example.com everywhere" }));
+    const action = await screen.findByTestId("step-up-action");
+    expect(action.textContent).toBe("Waiting for the code: Sign out ana@example.com everywhere");
+    await user.type(screen.getByLabelText("Confirmation code"), "123456");
+    await waitFor(() => expect(signOutEverywhere).toHaveBeenCalledTimes(2));
+    expect(signOutEverywhere).toHaveBeenLastCalledWith("mem_ana");
+    expect(team.stepUp.stepUp).toHaveBeenCalledExactlyOnceWith("123456");
+    await screen.findByText("ana@example.com is signed out everywhere.");
   });
 });
 

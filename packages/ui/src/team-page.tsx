@@ -41,6 +41,8 @@ export interface TeamClient {
   update: (id: string, patch: MemberPatch) => Promise<void>;
   remove: (id: string) => Promise<void>;
   removeTwoFactor: (id: string, reason: string) => Promise<void>;
+  /** §6.5: ends every session and open sign-in of a member. */
+  signOutEverywhere: (id: string) => Promise<void>;
   /** Step-up: the code prompt of a refused sensitive action. */
   stepUp: StepUpClient;
 }
@@ -356,6 +358,26 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
                               Remove 2FA
                             </button>
                           </Show>
+                        </Show>
+                        <Show when={permissionsOn(member).signOutMember && member.status === "active"}>
+                          <button
+                            type="button"
+                            class="secondary"
+                            onClick={() =>
+                              askConfirmation({
+                                text: `Sign ${member.email} out everywhere? Every browser where they are signed in is signed out, and they are told by email. Their password and 2FA stay as they are.`,
+                                action: `Sign out ${member.email} everywhere`,
+                                run: () =>
+                                  act(
+                                    () => props.client.signOutEverywhere(member.id),
+                                    `${member.email} is signed out everywhere.`,
+                                    { memberId: member.id, action: `Sign out ${member.email} everywhere` },
+                                  ),
+                              })
+                            }
+                          >
+                            Sign out everywhere
+                          </button>
                         </Show>
                         <Show when={permissionsOn(member).delete}>
                           <button

@@ -142,3 +142,12 @@ export function recoveryCodeUsedMessage(
     text: `A recovery code was used to sign in to ${whoseAccount(notice)}. ${notice.remaining} unused recovery codes are left; two-factor authentication stays on.\n\n${origin(notice)}\nIf this was not you, someone has the password and a recovery code: change the password and make new recovery codes.\n`,
   };
 }
+
+/** §6.5: to a member whose sessions the root user or an administrator ended from the Team page. */
+export function signedOutEverywhereMessage(to: string, input: { by: string; at: Date }): MailMessage {
+  return {
+    to,
+    subject: "You were signed out of cloud2fa everywhere",
+    text: `${input.by} signed you out of cloud2fa on every device and browser at ${input.at.toISOString()}.\n\nYour password and two-factor authentication are unchanged: sign in again to continue. If you did not expect this, ask the root user of your team why.\n`,
+  };
+}

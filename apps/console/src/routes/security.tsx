@@ -1,6 +1,6 @@
-import { TwoFactorSettings } from "@cloud2fa/ui";
+import { SessionsCard, TwoFactorSettings } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { twoFactorClient } from "../api.js";
+import { sessionsClient, twoFactorClient } from "../api.js";
 import { me, refreshMe } from "../session.js";
 
 export function SecurityRoute() {
@@ -17,6 +17,9 @@ export function SecurityRoute() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        <SessionsCard client={sessionsClient} />
       </Show>
     </>
   );
