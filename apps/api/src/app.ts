@@ -13,6 +13,7 @@ import { securityHeaders } from "./http/security-headers.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
+import { emailChangeRoutes } from "./routes/email-change.js";
 import { meRoutes } from "./routes/me.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
@@ -26,6 +27,7 @@ export function createApp(deps: Deps) {
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
+    .route("/", emailChangeRoutes)
     .route("/", auditRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
