@@ -1,6 +1,7 @@
 import { cleanup, render, screen, waitFor } from "@solidjs/testing-library";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { type AuditEventView, describeAuditEvent } from "./audit-words.js";
 import { EmailChangeCard } from "./email-change-card.js";
 import { ApiError } from "./errors.js";
 import type { MeView } from "./user.js";
@@ -83,5 +84,28 @@ describe("§6.4 Email address card", () => {
       true,
     );
     expect(client.requestChange).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("§6.4 email change events in words", () => {
+  const event: AuditEventView = {
+    id: "aud_1",
+    type: "account.email_changed",
+    actor: { email: "ada@new.example" },
+    subject: { email: "ada@new.example" },
+    at: "2026-03-02T10:00:00.000Z",
+    clientAddress: "127.0.0.1",
+    userAgent: null,
+    detail: { from: "ada@example.com", to: "ada@new.example" },
+  };
+  it("§6.4 the request and the change name the addresses", () => {
+    expect(describeAuditEvent(event)).toBe("Email address changed from ada@example.com to ada@new.example");
+    expect(
+      describeAuditEvent({
+        ...event,
+        type: "account.email_change_requested",
+        detail: { to: "ada@new.example" },
+      }),
+    ).toBe("Email change to ada@new.example requested");
   });
 });
