@@ -13,6 +13,7 @@ import { securityHeaders } from "./http/security-headers.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
+import { emailChangeRoutes } from "./routes/email-change.js";
 import { meRoutes } from "./routes/me.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { teamRoutes } from "./routes/team.js";
@@ -28,6 +29,7 @@ export function createApp(deps: Deps) {
     .route("/", sessionRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
+    .route("/", emailChangeRoutes)
     .route("/", auditRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {

@@ -490,6 +490,7 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
     ids: [other.id, member.id, ...enrolled, login.body.challengeId as string, root.id],
     values: {
       email: [root.email, "new-member@example.com", unverified],
+      newEmail: [root.email, "moved-root@example.com", totpRoot.email],
       password: [PASSWORD],
       accountId: [root.accountId],
       code: ["123456"],

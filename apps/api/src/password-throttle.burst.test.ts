@@ -164,7 +164,7 @@ describe("issue 13: the per-address password limit holds in a burst, and a burst
 
   it("issue 13: the OpenAPI document names 503 SERVER_BUSY on the routes that check a password", async () => {
     const document = await call(context, "GET", "/api/openapi.json");
-    for (const path of ["/auth/root/login", "/auth/member/login", "/me/two-factor/setup"]) {
+    for (const path of ["/auth/root/login", "/auth/member/login", "/me/two-factor/setup", "/me/email"]) {
       expect(document.body.paths[path].post.responses["503"].description, path).toContain("SERVER_BUSY");
     }
   });

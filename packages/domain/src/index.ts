@@ -1,6 +1,7 @@
 export * from "./attempts.js";
 export * from "./audit.js";
 export * from "./constants.js";
+export * from "./email-change.js";
 export * from "./email-code.js";
 export * from "./enforcement.js";
 export * from "./entities.js";

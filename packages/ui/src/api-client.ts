@@ -1,6 +1,7 @@
 import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
+import type { EmailChangeClient } from "./email-change-card.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
 import type { SessionsClient } from "./sessions-card.js";
@@ -111,3 +112,13 @@ export const sessionsClient: SessionsClient = {
     await expectOk(ownSessions.$delete());
   },
 };
+// §6.4 Root email change: the Security page's card, and the page of the link.
+export const emailChangeClient: EmailChangeClient = {
+  requestChange: async (newEmail, password) => {
+    await expectOk(api.me.email.$post({ json: { newEmail, password } }));
+  },
+  stepUp: stepUpClient,
+};
+
+export const confirmEmailChange = (token: string) =>
+  expectOk(api.me.email.confirm.$post({ json: { token } }));

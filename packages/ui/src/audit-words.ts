@@ -119,6 +119,12 @@ export function describeAuditEvent(event: AuditEventView): string {
     }
     case "team.settings_changed":
       return `${name}: ${describeSettings(detail)}`;
+    case "account.email_change_requested":
+      return text(detail.to) ? `Email change to ${detail.to} requested` : name;
+    case "account.email_changed":
+      return text(detail.from) && text(detail.to)
+        ? `Email address changed from ${detail.from} to ${detail.to}`
+        : name;
     default:
       return withMethod;
   }

@@ -4,6 +4,7 @@ export * from "./code.js";
 export * from "./code-input.js";
 export * from "./code-step.js";
 export * from "./copy-button.js";
+export * from "./email-change-card.js";
 export * from "./enrolment-banner.js";
 export * from "./error-message.js";
 export * from "./errors.js";

@@ -151,3 +151,58 @@ export function signedOutEverywhereMessage(to: string, input: { by: string; at: 
     text: `${input.by} signed you out of cloud2fa on every device and browser at ${input.at.toISOString()}.\n\nYour password and two-factor authentication are unchanged: sign in again to continue. If you did not expect this, ask the root user of your team why.\n`,
   };
 }
+
+// §6.4 Root email change: the link goes to the new address; the old one is told before and after.
+
+const changeOrigin = (at: Date, meta: { clientAddress: string | null; userAgent: string | null }) =>
+  `Time: ${at.toISOString()}\nClient address: ${meta.clientAddress ?? "unknown"}\nDevice: ${deviceLabel(meta.userAgent)}\n`;
+
+export function confirmEmailChangeMessage(
+  to: string,
+  input: { link: string; maskedCurrentEmail: string; ttlInSeconds: number },
+): MailMessage {
+  return {
+    to,
+    subject: "Confirm your new cloud2fa sign-in address",
+    text: `Someone asked to use this address to sign in to the cloud2fa account that now signs in with ${input.maskedCurrentEmail}.\n\nTo confirm, open this link (it works once, for ${Math.round(input.ttlInSeconds / 3600)} hours):\n${input.link}\n\nUntil you open it, the account keeps signing in with its current address. If you did not ask for this, ignore this message: nothing changes.\n`,
+  };
+}
+
+/** S6: the address already signs in to another account; nothing changes and nothing here tells whose it is. */
+export function emailChangeAddressTakenMessage(to: string): MailMessage {
+  return {
+    to,
+    subject: "Someone tried to move a cloud2fa account to your address",
+    text: "Someone asked to use this address to sign in to a cloud2fa account, but this address already signs in to one. Nothing changed.\nIf it was you, sign in with this address instead. Otherwise you can ignore this message.\n",
+  };
+}
+
+export function emailChangeRequestedMessage(
+  to: string,
+  input: { maskedNewEmail: string; at: Date; clientAddress: string | null; userAgent: string | null },
+): MailMessage {
+  return {
+    to,
+    subject: "A change of your cloud2fa sign-in address was requested",
+    text: `Someone signed in to your cloud2fa account asked to change its sign-in address to ${input.maskedNewEmail}.\nThe address changes only when the link we mailed to the new address is opened (within 24 hours). Until then you sign in with this address.\n\n${changeOrigin(input.at, input)}\nIf this was not you, someone knows your password and is signed in to your account: sign in now, change your password (that cancels the change) and sign out the sessions you do not know.\n`,
+  };
+}
+
+export function emailChangedOldAddressMessage(
+  to: string,
+  input: { maskedNewEmail: string; at: Date; clientAddress: string | null; userAgent: string | null },
+): MailMessage {
+  return {
+    to,
+    subject: "Your cloud2fa sign-in address was changed",
+    text: `The sign-in address of your cloud2fa account was changed from this address to ${input.maskedNewEmail}. From now on the account signs in with the new address, and its mail (two-factor codes by email included) goes there; this address no longer signs in.\n\n${changeOrigin(input.at, input)}\nIf this was not you, someone had your password and the new mailbox: contact your cloud2fa administrator to recover the account.\n`,
+  };
+}
+
+export function emailChangedNewAddressMessage(to: string, input: { at: Date }): MailMessage {
+  return {
+    to,
+    subject: "Your cloud2fa sign-in address is now this one",
+    text: `From ${input.at.toISOString()} on, your cloud2fa account signs in with this address (${to}); your password and two-factor authentication did not change. Two-factor codes by email, if you use them, now come here.\n`,
+  };
+}

@@ -1,6 +1,6 @@
-import { SessionsCard, TwoFactorSettings } from "@cloud2fa/ui";
+import { EmailChangeCard, SessionsCard, TwoFactorSettings } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { sessionsClient, twoFactorClient } from "../api.js";
+import { emailChangeClient, sessionsClient, twoFactorClient } from "../api.js";
 import { me, refreshMe } from "../session.js";
 
 export function SecurityRoute() {
@@ -18,6 +18,7 @@ export function SecurityRoute() {
           />
         )}
       </Show>
+      <Show when={me()}>{(user) => <EmailChangeCard me={user()} client={emailChangeClient} />}</Show>
       <Show when={me()}>
         <SessionsCard client={sessionsClient} />
       </Show>

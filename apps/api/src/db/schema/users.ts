@@ -61,6 +61,7 @@ export const oneTimeTokens = pgTable(
     /**
      * S6: verify_email only — a pending sign-up, the password chosen with it. The address's links
      * activate whichever pending sign-up's password is typed on the page; verifying deletes them all.
+     * §6.4 change_email: a fingerprint of the password hash it was asked with (a new password voids it).
      */
     passwordHash: text(),
     /** §6.4: change_email only — the address the link confirms. */
