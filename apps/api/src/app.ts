@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
+import { passwordRoutes } from "./routes/password.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -23,6 +24,7 @@ export function createApp(deps: Deps) {
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes)
     .route("/", meRoutes)
+    .route("/", passwordRoutes)
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)

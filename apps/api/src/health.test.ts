@@ -48,6 +48,7 @@ describe("health, readiness and the OpenAPI document", () => {
         "DELETE /api/me/two-factor",
         "POST /api/me/two-factor/recovery-codes",
         "POST /api/me/step-up",
+        "POST /api/me/password",
         "GET /api/team/settings",
         "PATCH /api/team/settings",
         "GET /api/team/settings/two-factor-policy",
