@@ -2,6 +2,7 @@ import { teamPermissions } from "@cloud2fa/domain";
 import {
   AccountMenu,
   AuditPage,
+  ChangePasswordCard,
   EnrolmentBanner,
   Layout,
   Protected as SignedIn,
@@ -12,8 +13,16 @@ import {
 } from "@cloud2fa/ui";
 import { A, Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { createResource, type JSX, Show } from "solid-js";
-import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
+import {
+  auditClient,
+  changePasswordClient,
+  signOut,
+  teamClient,
+  teamSettingsClient,
+  twoFactorClient,
+} from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
+import { ChoosePasswordRoute } from "./routes/choose-password.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
@@ -24,13 +33,15 @@ function Shell(props: { children?: JSX.Element }) {
   };
   // Require 2FA for members: past the team's deadline, the setup page is all there is until enrolled.
   const mustEnrol = () => me()?.twoFactorPolicy?.enrolment === "required_now";
+  // §6.2: a member still on its administrator's password sees only the change until it has its own.
+  const mustChangePassword = () => me()?.passwordChangeRequired === true;
   const location = useLocation();
   return (
     <Layout
       product="Cloud Console · Team member"
       homeHref="/member/"
       nav={
-        <Show when={me() && !mustEnrol()}>
+        <Show when={me() && !mustEnrol() && !mustChangePassword()}>
           <A href="/" end>
             Home
           </A>
@@ -55,12 +66,17 @@ function Shell(props: { children?: JSX.Element }) {
         />
       }
     >
-      <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
       <Show
-        when={!mustEnrol() || location.pathname.endsWith("/settings")}
-        fallback={<Navigate href="/settings" />}
+        when={!mustChangePassword()}
+        fallback={<ChoosePasswordRoute method={me()?.twoFactor.method ?? null} />}
       >
-        {props.children}
+        <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
+        <Show
+          when={!mustEnrol() || location.pathname.endsWith("/settings")}
+          fallback={<Navigate href="/settings" />}
+        >
+          {props.children}
+        </Show>
       </Show>
     </Layout>
   );
@@ -115,6 +131,9 @@ function Settings() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        {(user) => <ChangePasswordCard method={user().twoFactor.method} client={changePasswordClient} />}
       </Show>
     </Protected>
   );

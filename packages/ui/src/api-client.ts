@@ -1,6 +1,7 @@
 import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
+import type { ChangePasswordClient } from "./change-password-card.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
 import type { StepUpClient } from "./step-up-prompt.js";
@@ -93,4 +94,12 @@ export const challengeClient = {
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));
   },
+};
+
+/** §6.2: the password change of the Security page (and the portal's "Choose a new password" screen). */
+export const changePasswordClient: ChangePasswordClient = {
+  changePassword: async (currentPassword, newPassword) => {
+    await expectOk(api.me.password.$post({ json: { currentPassword, newPassword } }));
+  },
+  stepUp: stepUpClient,
 };

@@ -1,6 +1,6 @@
-import { TwoFactorSettings } from "@cloud2fa/ui";
+import { ChangePasswordCard, TwoFactorSettings } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { twoFactorClient } from "../api.js";
+import { changePasswordClient, twoFactorClient } from "../api.js";
 import { me, refreshMe } from "../session.js";
 
 export function SecurityRoute() {
@@ -17,6 +17,9 @@ export function SecurityRoute() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        {(user) => <ChangePasswordCard method={user().twoFactor.method} client={changePasswordClient} />}
       </Show>
     </>
   );
