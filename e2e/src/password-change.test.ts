@@ -1,6 +1,7 @@
 import { describeError } from "@cloud2fa/domain";
+import { PGlite } from "@electric-sql/pglite";
 import type { Page } from "playwright-core";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { linkIn, saveScreenshot } from "./browser.js";
 import {
   confirmTotpSetup,
@@ -118,5 +119,41 @@ describe("§6.2 change password journeys", () => {
     await page.getByText(`Welcome, ${email}`).waitFor();
     await page.context().close();
     await rootPage.context().close();
+  });
+
+  it('§6.2 a member activated before §6.2 sees only "Choose a new password" until it has one of its own', async () => {
+    const rootPage = await harness.rootPage("root.held@example.com");
+    const email = "member.held@example.com";
+    const page = await harness.memberPage(rootPage, email, ["Administrator"]);
+    // As migration 0009 marks a member activated before §6.2.
+    await harness.server.restart(async (dataDir) => {
+      const db = await PGlite.create(`file://${dataDir}/pgdata`);
+      try {
+        const updated = await db.query("update users set must_change_password = true where email = $1", [
+          email,
+        ]);
+        expect(updated.affectedRows).toBe(1);
+      } finally {
+        await db.close();
+      }
+    });
+    await page.goto(harness.url("/member/team"));
+    await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    await expect(page.getByRole("navigation").getByRole("link", { name: "Team" }).count()).resolves.toBe(0);
+    await page.goto(harness.url("/member/settings"));
+    await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    await saveScreenshot(page, "member-choose-password");
+    const card = page.getByTestId("change-password-card");
+    await card.getByLabel("Password from your administrator").fill(PASSWORD);
+    await card.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+    await card.getByRole("button", { name: "Change password" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "Team" }).click();
+    await page.locator(`tr[data-member="${email}"]`).waitFor();
+    await signOut(page);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText(`Welcome, ${email}`).waitFor();
+    await Promise.all([page, rootPage].map((open) => open.context().close()));
   });
 });
