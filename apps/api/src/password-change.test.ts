@@ -242,6 +242,21 @@ describe("§6.2 change password", () => {
     expect(refused.body.error).toMatchObject({ code: "WEAK_PASSWORD", reason: "same_as_email" });
   });
 
+  it("§6.2 two changes at once from one session: exactly one new password is set, the other is refused", async () => {
+    const root = await createRoot(context);
+    const results = await Promise.all(
+      [NEW_PASSWORD, "another password of mine"].map((newPassword) =>
+        changePassword(root.cookie, { currentPassword: PASSWORD, newPassword }),
+      ),
+    );
+    expect(results.map((result) => result.status).sort()).toEqual([204, 400]);
+    const winner = results[0]?.status === 204 ? NEW_PASSWORD : "another password of mine";
+    const loser = winner === NEW_PASSWORD ? "another password of mine" : NEW_PASSWORD;
+    expect((await rootLogin(root.email, winner)).body.status).toBe("authenticated");
+    expect((await rootLogin(root.email, loser)).status).toBe(401);
+    expect(await eventsOf("account.password_changed", root.id)).toHaveLength(1);
+  });
+
   it("§6.2 without a session → 401, and nothing is changed", async () => {
     const response = await call(context, "POST", "/api/me/password", {
       body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
