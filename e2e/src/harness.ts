@@ -5,6 +5,8 @@ import { desktopViewport, freshTotpCode, launchBrowser, linkIn } from "./browser
 import { startServer } from "./server.js";
 
 export const PASSWORD = "correct horse battery staple";
+/** §6.2: the password an inviter chooses; the member replaces it with PASSWORD at activation. */
+export const INITIAL_PASSWORD = "the inviter chose this one";
 
 export interface TotpUser {
   email: string;
@@ -79,7 +81,7 @@ export class Harness {
     await rootPage.goto(this.url("/team"));
     await rootPage.getByText("Invite a member").click();
     await rootPage.getByLabel("Email").fill(email);
-    await rootPage.getByLabel("Initial password").fill(PASSWORD);
+    await rootPage.getByLabel("Initial password").fill(INITIAL_PASSWORD);
     const wanted = roles.length > 0 ? roles : ["Project User"];
     for (const role of new Set(["Project User", ...wanted])) {
       await rootPage
@@ -91,11 +93,15 @@ export class Harness {
     await rootPage.getByText(`Invitation sent to ${email}.`).waitFor();
   }
 
-  /** The member opens the invitation link and lands on the Team Member Sign-in page (account ID prefilled). */
+  /**
+   * The member opens the invitation link, types the inviter's initial password and chooses its own
+   * (PASSWORD, §6.2), and lands on the Team Member Sign-in page (account ID prefilled).
+   */
   async activate(email: string): Promise<Page> {
     const mail = await this.smtp.waitFor(email, /invited/);
     const page = await this.newPage();
     await page.goto(linkIn(mail.text, /http:\/\/\S+\/member\/activate\?token=\S+/));
+    await fillActivation(page);
     await page.getByText("is active").waitFor();
     await page.getByRole("link", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Team Member Sign-in" }).waitFor();
@@ -136,6 +142,13 @@ export function useHarness(): Harness {
     await harness.running?.smtp.close();
   });
   return harness;
+}
+
+/** §6.2: the activation page: the inviter's initial password, then the member's own. */
+export async function fillActivation(page: Page, newPassword = PASSWORD): Promise<void> {
+  await page.getByLabel("Initial password from your invitation").fill(INITIAL_PASSWORD);
+  await page.getByLabel("Your new password").fill(newPassword);
+  await page.getByRole("button", { name: "Activate account" }).click();
 }
 
 export async function signInMember(page: Page, email: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { linkIn } from "./browser.js";
-import { PASSWORD, startTotpSetup, totpUser, useHarness } from "./harness.js";
+import { fillActivation, PASSWORD, startTotpSetup, totpUser, useHarness } from "./harness.js";
 
 const harness = useHarness();
 
@@ -71,6 +71,7 @@ describe("no security headers: the built console, member portal and API docs loa
     const memberViolations = await recordViolations(memberPage.context());
     const mail = await harness.smtp.waitFor(member, /invited/);
     await memberPage.goto(linkIn(mail.text, /http:\/\/\S+\/member\/activate\?token=\S+/));
+    await fillActivation(memberPage);
     await memberPage.getByText("is active").waitFor();
     await memberPage.getByRole("link", { name: "Sign in" }).click();
     await memberPage.getByLabel("Email").fill(member);

@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { emailChangeRoutes } from "./routes/email-change.js";
 import { meRoutes } from "./routes/me.js";
+import { passwordRoutes } from "./routes/password.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
@@ -25,6 +26,7 @@ export function createApp(deps: Deps) {
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes)
     .route("/", meRoutes)
+    .route("/", passwordRoutes)
     .route("/", teamRoutes)
     .route("/", sessionRoutes)
     .route("/", teamSettingsRoutes)

@@ -329,7 +329,10 @@ describe("S8 team events", () => {
     const member = await invite(root, "audited@example.com");
     const mail = await context.smtp.waitFor(member.email, /invited/);
     const token = /token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-    await call(context, "POST", "/api/auth/member/activate", { body: { token } });
+    const activated = await call(context, "POST", "/api/auth/member/activate", {
+      body: { token, initialPassword: PASSWORD, newPassword: "a password of the member's own" },
+    });
+    expect(activated.status).toBe(200);
 
     context.clock.advance(60);
     const disabledAt = context.clock.now();

@@ -13,6 +13,7 @@ import {
 } from "./test/harness.js";
 
 const context = useTestApp();
+const NEW_PASSWORD = "a password of my very own";
 
 interface Scene {
   root: Awaited<ReturnType<typeof createRoot>>;
@@ -28,6 +29,8 @@ interface BadCase {
   cookie?: string;
   status: number;
   code: string;
+  /** WEAK_PASSWORD: the body field the refusal names. */
+  field?: string;
 }
 
 interface Endpoint {
@@ -192,9 +195,26 @@ const endpoints: Record<string, Endpoint> = {
     method: "POST",
     path: () => "/api/auth/member/activate",
     isSignedIn: false,
-    valid: () => ({ token: "A".repeat(43) }),
-    required: ["token"],
-    badValues: { token: badTokens },
+    valid: () => ({ token: "A".repeat(43), initialPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+    required: ["token", "initialPassword", "newPassword"],
+    badValues: {
+      token: badTokens,
+      initialPassword: ["", "x".repeat(257), ...unstorable(PASSWORD)],
+      newPassword: ["", "x".repeat(257), ...unstorable(NEW_PASSWORD)],
+    },
+  },
+  // §6.2
+  "POST /api/me/password": {
+    method: "POST",
+    path: () => "/api/me/password",
+    isSignedIn: true,
+    valid: () => ({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+    required: ["currentPassword", "newPassword"],
+    weakValues: { newPassword: ["short", "x".repeat(129), "password1234", PASSWORD] },
+    badValues: {
+      currentPassword: ["", "x".repeat(257), ...unstorable(PASSWORD)],
+      newPassword: ["", "x".repeat(257), ...unstorable(NEW_PASSWORD)],
+    },
   },
   "POST /api/auth/logout": {
     method: "POST",
@@ -440,6 +460,7 @@ function badCases(endpoint: Endpoint, scene: Scene): BadCase[] {
           contentType: "application/json",
           status: 400,
           code: "WEAK_PASSWORD",
+          field,
         });
       }
     }
@@ -511,11 +532,18 @@ async function makeScene(): Promise<Scene> {
   return { root, memberId: member.id, challengeId: login.body.challengeId };
 }
 
-function expectJsonError(response: ApiResponse, expected: { status: number; code: string }, label: string) {
+function expectJsonError(
+  response: ApiResponse,
+  expected: { status: number; code: string; field?: string | undefined },
+  label: string,
+) {
   expect(response.status, label).toBe(expected.status);
   expect(response.headers.get("content-type"), label).toMatch(/^application\/json/);
   // §6.3: a refused new password also names its reason and the field.
-  const weak = expected.code === "WEAK_PASSWORD" && { reason: expect.any(String), field: "password" };
+  const weak = expected.code === "WEAK_PASSWORD" && {
+    reason: expect.any(String),
+    field: expected.field ?? "password",
+  };
   expect(response.body, label).toEqual({
     error: { code: expected.code, message: expect.any(String), ...weak },
   });
@@ -546,6 +574,10 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
       ["/auth/root/login", "post", "password"],
       ["/me/two-factor/setup", "post", "password"],
       ["/me/email", "post", "password"],
+      ["/me/password", "post", "currentPassword"],
+      ["/me/password", "post", "newPassword"],
+      ["/auth/member/activate", "post", "initialPassword"],
+      ["/auth/member/activate", "post", "newPassword"],
       ["/team/members", "post", "remark"],
       ["/team/members/{id}", "patch", "remark"],
       ["/team/members/{id}/two-factor", "delete", "reason"],

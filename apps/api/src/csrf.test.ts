@@ -17,6 +17,7 @@ import {
   createMember,
   createRoot,
   enableTotp,
+  INITIAL_PASSWORD,
   PASSWORD,
   PUBLIC_URL,
   type TestContext,
@@ -90,7 +91,11 @@ async function arrange(ctx: TestContext) {
       body: { code: totpNow(ctx, rootSecret) },
     },
     { method: "POST", path: `/api/auth/challenges/${challengeId}/resend` },
-    { method: "POST", path: "/api/auth/member/activate", body: { token: invitation } },
+    {
+      method: "POST",
+      path: "/api/auth/member/activate",
+      body: { token: invitation, initialPassword: INITIAL_PASSWORD, newPassword: "a password of my own" },
+    },
     { method: "POST", path: "/api/auth/logout" },
     { method: "POST", path: "/api/me/two-factor/setup", body: { method: "email", password: PASSWORD } },
     { method: "POST", path: "/api/me/two-factor/setup/confirm", body: { code: totpNow(ctx, rootSecret) } },
@@ -105,6 +110,11 @@ async function arrange(ctx: TestContext) {
     { method: "DELETE", path: `/api/team/members/${member.id}` },
     { method: "DELETE", path: `/api/team/members/${member.id}/two-factor` },
     { method: "PUT", path: "/api/me" },
+    {
+      method: "POST",
+      path: "/api/me/password",
+      body: { currentPassword: PASSWORD, newPassword: "a brand new password" },
+    },
   ];
   return { root, member, challengeId, endpoints };
 }

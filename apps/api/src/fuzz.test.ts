@@ -492,6 +492,10 @@ async function expectFuzzSafe(caller: "anonymous" | "root" | "member") {
       email: [root.email, "new-member@example.com", unverified],
       newEmail: [root.email, "moved-root@example.com", totpRoot.email],
       password: [PASSWORD],
+      // §6.2: the password change and the activation.
+      currentPassword: [PASSWORD],
+      initialPassword: [PASSWORD],
+      newPassword: ["a password of my very own"],
       accountId: [root.accountId],
       code: ["123456"],
       token: ["A".repeat(43)],

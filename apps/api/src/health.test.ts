@@ -50,6 +50,7 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/me/step-up",
         "POST /api/me/email",
         "POST /api/me/email/confirm",
+        "POST /api/me/password",
         "GET /api/team/settings",
         "PATCH /api/team/settings",
         "GET /api/team/settings/two-factor-policy",

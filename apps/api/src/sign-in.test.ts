@@ -8,6 +8,7 @@ import {
   createMember,
   createRoot,
   enableTotp,
+  INITIAL_PASSWORD,
   PASSWORD,
   totpNow,
   useTestApp,
@@ -33,6 +34,13 @@ async function rootLogin(email: string, password = PASSWORD) {
 async function memberLogin(root: Root, email: string, password = PASSWORD) {
   return call(context, "POST", "/api/auth/member/login", {
     body: { accountId: root.accountId, email, password },
+  });
+}
+
+/** §6.2: the inviter's initial password, and the member's own (PASSWORD) from then on. */
+function activate(token: string) {
+  return call(context, "POST", "/api/auth/member/activate", {
+    body: { token, initialPassword: INITIAL_PASSWORD, newPassword: PASSWORD },
   });
 }
 
@@ -173,14 +181,10 @@ describe("member activation link: single use, 7 days", () => {
   it("S6 the activation token works once: the second use → 400 INVALID_TOKEN", async () => {
     const root = await createRoot(context);
     const member = await invited(root);
-    const first = await call(context, "POST", "/api/auth/member/activate", { body: { token: member.token } });
+    const first = await activate(member.token);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ accountId: root.accountId, email: member.email });
-    expectRefusal(
-      await call(context, "POST", "/api/auth/member/activate", { body: { token: member.token } }),
-      400,
-      "INVALID_TOKEN",
-    );
+    expectRefusal(await activate(member.token), 400, "INVALID_TOKEN");
     expect((await memberLogin(root, member.email)).body.status).toBe("authenticated");
   });
 
@@ -189,16 +193,10 @@ describe("member activation link: single use, 7 days", () => {
     const early = await invited(root);
     const late = await invited(root);
     context.clock.advance(7 * 24 * 3600 - 1);
-    expect(
-      (await call(context, "POST", "/api/auth/member/activate", { body: { token: early.token } })).status,
-    ).toBe(200);
+    expect((await activate(early.token)).status).toBe(200);
     context.clock.advance(1);
-    expectRefusal(
-      await call(context, "POST", "/api/auth/member/activate", { body: { token: late.token } }),
-      400,
-      "INVALID_TOKEN",
-    );
-    expectRefusal(await memberLogin(root, late.email), 409, "ACCOUNT_NOT_ACTIVE");
+    expectRefusal(await activate(late.token), 400, "INVALID_TOKEN");
+    expectRefusal(await memberLogin(root, late.email, INITIAL_PASSWORD), 409, "ACCOUNT_NOT_ACTIVE");
   });
 
   it("S6 a verify-email token is not an activation token, nor the other way round", async () => {
@@ -206,11 +204,7 @@ describe("member activation link: single use, 7 days", () => {
     const member = await invited(root);
     await signUp("cross@example.com");
     const verifyToken = tokenIn((await context.smtp.waitFor("cross@example.com", /Verify/)).text);
-    expectRefusal(
-      await call(context, "POST", "/api/auth/member/activate", { body: { token: verifyToken } }),
-      400,
-      "INVALID_TOKEN",
-    );
+    expectRefusal(await activate(verifyToken), 400, "INVALID_TOKEN");
     expectRefusal(await verifyEmail(member.token), 400, "INVALID_TOKEN");
   });
 });

@@ -6,6 +6,7 @@ import {
   createMember,
   createRoot,
   enableTotp,
+  INITIAL_PASSWORD,
   PASSWORD,
   totpNow,
   useTestApp,
@@ -27,9 +28,9 @@ async function confirmSetup(cookie: string | undefined, code: string) {
   return call(context, "POST", "/api/me/two-factor/setup/confirm", { cookie, body: { code } });
 }
 
-async function memberLogin(root: Root, email: string) {
+async function memberLogin(root: Root, email: string, password = PASSWORD) {
   return call(context, "POST", "/api/auth/member/login", {
-    body: { accountId: root.accountId, email, password: PASSWORD },
+    body: { accountId: root.accountId, email, password },
   });
 }
 
@@ -63,7 +64,7 @@ describe("R1 a member account must be active to configure 2FA", () => {
   it("R1 a pending member is refused at sign-in (409 ACCOUNT_NOT_ACTIVE), so it never reaches setup", async () => {
     const root = await createRoot(context);
     const member = await createMember(context, root, { activate: false });
-    const login = await memberLogin(root, member.email);
+    const login = await memberLogin(root, member.email, INITIAL_PASSWORD);
     expect(login.status).toBe(409);
     expect(login.body.error.code).toBe("ACCOUNT_NOT_ACTIVE");
     expect(login.cookie).toBeUndefined();

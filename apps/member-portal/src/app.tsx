@@ -2,6 +2,7 @@ import { teamPermissions } from "@cloud2fa/domain";
 import {
   AccountMenu,
   AuditPage,
+  ChangePasswordCard,
   EnrolmentBanner,
   Layout,
   SessionsCard,
@@ -15,6 +16,7 @@ import { A, Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { createResource, type JSX, Show } from "solid-js";
 import {
   auditClient,
+  changePasswordClient,
   sessionsClient,
   signOut,
   teamClient,
@@ -22,6 +24,7 @@ import {
   twoFactorClient,
 } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
+import { ChoosePasswordRoute } from "./routes/choose-password.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
@@ -32,13 +35,15 @@ function Shell(props: { children?: JSX.Element }) {
   };
   // Require 2FA for members: past the team's deadline, the setup page is all there is until enrolled.
   const mustEnrol = () => me()?.twoFactorPolicy?.enrolment === "required_now";
+  // §6.2: a member still on its administrator's password sees only the change until it has its own.
+  const mustChangePassword = () => me()?.passwordChangeRequired === true;
   const location = useLocation();
   return (
     <Layout
       product="Cloud Console · Team member"
       homeHref="/member/"
       nav={
-        <Show when={me() && !mustEnrol()}>
+        <Show when={me() && !mustEnrol() && !mustChangePassword()}>
           <A href="/" end>
             Home
           </A>
@@ -63,12 +68,17 @@ function Shell(props: { children?: JSX.Element }) {
         />
       }
     >
-      <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
       <Show
-        when={!mustEnrol() || location.pathname.endsWith("/settings")}
-        fallback={<Navigate href="/settings" />}
+        when={!mustChangePassword()}
+        fallback={<ChoosePasswordRoute method={me()?.twoFactor.method ?? null} />}
       >
-        {props.children}
+        <EnrolmentBanner policy={me()?.twoFactorPolicy} setupHref="/member/settings" />
+        <Show
+          when={!mustEnrol() || location.pathname.endsWith("/settings")}
+          fallback={<Navigate href="/settings" />}
+        >
+          {props.children}
+        </Show>
       </Show>
     </Layout>
   );
@@ -123,6 +133,9 @@ function Settings() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        {(user) => <ChangePasswordCard method={user().twoFactor.method} client={changePasswordClient} />}
       </Show>
       <Show when={me()}>
         <SessionsCard client={sessionsClient} />

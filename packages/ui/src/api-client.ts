@@ -1,6 +1,7 @@
 import type { AppType } from "@cloud2fa/api";
 import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
+import type { ChangePasswordClient } from "./change-password-card.js";
 import type { EmailChangeClient } from "./email-change-card.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
@@ -112,6 +113,7 @@ export const sessionsClient: SessionsClient = {
     await expectOk(ownSessions.$delete());
   },
 };
+
 // §6.4 Root email change: the Security page's card, and the page of the link.
 export const emailChangeClient: EmailChangeClient = {
   requestChange: async (newEmail, password) => {
@@ -122,3 +124,11 @@ export const emailChangeClient: EmailChangeClient = {
 
 export const confirmEmailChange = (token: string) =>
   expectOk(api.me.email.confirm.$post({ json: { token } }));
+
+/** §6.2: the password change of the Security page (and the portal's "Choose a new password" screen). */
+export const changePasswordClient: ChangePasswordClient = {
+  changePassword: async (currentPassword, newPassword) => {
+    await expectOk(api.me.password.$post({ json: { currentPassword, newPassword } }));
+  },
+  stepUp: stepUpClient,
+};

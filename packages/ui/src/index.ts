@@ -1,5 +1,6 @@
 export * from "./audit-page.js";
 export * from "./audit-words.js";
+export * from "./change-password-card.js";
 export * from "./code.js";
 export * from "./code-input.js";
 export * from "./code-step.js";

@@ -65,7 +65,10 @@ export function InviteForm(props: { onInvite: (input: InviteInput) => Promise<vo
             minLength={MIN_PASSWORD_LENGTH}
             autocomplete="new-password"
           />
-          <small>At least {MIN_PASSWORD_LENGTH} characters; share it with the member separately.</small>
+          <small>
+            At least {MIN_PASSWORD_LENGTH} characters; share it with the member separately. The member enters
+            it once, to activate the account, and then chooses a password of their own.
+          </small>
         </div>
         <fieldset>
           <legend>Roles</legend>

@@ -13,6 +13,8 @@ export interface MeView {
   twoFactor: TwoFactorSummaryView;
   /** Require 2FA for members: what the team policy asks of this user now. */
   twoFactorPolicy?: TwoFactorPolicyView;
+  /** §6.2: still on the password an administrator chose; only the change is open until done. */
+  passwordChangeRequired?: boolean;
 }
 
 export interface TwoFactorSummaryView {

@@ -27,7 +27,7 @@ export function invitationMessage(
   return {
     to,
     subject: "You are invited to a cloud2fa team",
-    text: `${input.invitedBy} invited you to the team of account ${input.accountId}.\n\nActivate your member account (the link works once, for 7 days):\n${input.link}\n\nThen sign in at the team member sign-in page:\n${input.signInUrl}\nAccount ID: ${input.accountId}\n`,
+    text: `${input.invitedBy} invited you to the team of account ${input.accountId}.\n\nActivate your member account (the link works once, for 7 days):\n${input.link}\n\nTo activate it, enter the initial password ${input.invitedBy} gave you, then choose a new password of your own: from then on only your password works.\n\nThen sign in at the team member sign-in page:\n${input.signInUrl}\nAccount ID: ${input.accountId}\n`,
   };
 }
 
@@ -204,5 +204,17 @@ export function emailChangedNewAddressMessage(to: string, input: { at: Date }): 
     to,
     subject: "Your cloud2fa sign-in address is now this one",
     text: `From ${input.at.toISOString()} on, your cloud2fa account signs in with this address (${to}); your password and two-factor authentication did not change. Two-factor codes by email, if you use them, now come here.\n`,
+  };
+}
+
+/** §6.2: told after the password of the account was changed (the other sessions were signed out). */
+export function passwordChangedMessage(
+  to: string,
+  facts: { at: Date; clientAddress: string | null; userAgent: string | null },
+): MailMessage {
+  return {
+    to,
+    subject: "Your cloud2fa password was changed",
+    text: `The password of your cloud2fa account was changed, and every other browser signed in to it was signed out.\n\nTime: ${facts.at.toISOString()}\nClient address: ${facts.clientAddress ?? "unknown"}\nDevice: ${deviceLabel(facts.userAgent)}\n\nIf this was not you, someone is signed in to your account: reset your password from the sign-in page now, or ask the root user of your team for help.\n`,
   };
 }

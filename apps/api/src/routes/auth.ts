@@ -141,14 +141,24 @@ const activate = createRoute({
   method: "post",
   path: "/auth/member/activate",
   tags,
-  summary: "Activate an invited member with the invitation token (7 days, single use)",
-  request: { body: jsonBody(z.strictObject({ token: Token })) },
+  summary:
+    "Activate an invited member with the invitation token (7 days, single use) and a password of its own",
+  description:
+    "§6.2: `initialPassword` is the one the inviter chose; `newPassword` is the member's own (password rules; it must differ from the initial one) and from then on the only one that works. A wrong initial password is charged like a sign-in attempt and leaves the link usable. Signs nobody in.",
+  request: {
+    body: jsonBody(z.strictObject({ token: Token, initialPassword: Password, newPassword: NewPassword })),
+  },
   responses: {
     200: jsonResponse(
       z.object({ status: z.literal("ok"), accountId: z.string(), email: z.string() }),
       "Active",
     ),
     ...errorResponses,
+    400: jsonResponse(
+      ErrorResponse,
+      "VALIDATION_FAILED; INVALID_TOKEN (unknown, used or expired link); INVALID_CREDENTIALS (not the initial password); WEAK_PASSWORD (field newPassword, with a reason)",
+    ),
+    ...passwordHashResponses,
   },
 });
 

@@ -260,7 +260,10 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 export const errorResponses = {
   400: jsonResponse(ErrorResponse, "VALIDATION_FAILED or INVALID_CODE"),
   401: jsonResponse(ErrorResponse, "UNAUTHENTICATED or INVALID_CREDENTIALS"),
-  403: jsonResponse(ErrorResponse, "FORBIDDEN, or TWO_FACTOR_ENROLMENT_REQUIRED (the team requires 2FA)"),
+  403: jsonResponse(
+    ErrorResponse,
+    "FORBIDDEN, or TWO_FACTOR_ENROLMENT_REQUIRED (the team requires 2FA), or PASSWORD_CHANGE_REQUIRED (a member still on its inviter's password: POST /api/me/password first)",
+  ),
   409: jsonResponse(ErrorResponse, "A rule refuses the change"),
   429: jsonResponse(ErrorResponse, "TOO_MANY_ATTEMPTS, with Retry-After"),
 } as const;

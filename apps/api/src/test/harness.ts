@@ -178,6 +178,8 @@ export async function call(
 }
 
 export const PASSWORD = "correct horse battery staple";
+/** §6.2: the password an inviter chooses for a member; activation replaces it with the member's own (PASSWORD). */
+export const INITIAL_PASSWORD = "the inviter chose this one";
 
 function tokenFrom(text: string): string {
   const token = /token=([A-Za-z0-9_-]+)/.exec(text)?.[1];
@@ -212,7 +214,10 @@ export async function createRoot(
   };
 }
 
-/** Invite and activate a member of the root's team; returns the member's session cookie. */
+/**
+ * Invite (with INITIAL_PASSWORD) and activate (choosing PASSWORD, §6.2) a member of the root's team;
+ * returns the member's session cookie.
+ */
 export async function createMember(
   context: TestContext,
   root: { cookie: string; accountId: string },
@@ -221,13 +226,16 @@ export async function createMember(
   const email = options.email ?? `member-${Math.random().toString(36).slice(2, 8)}@example.com`;
   const invited = await call(context, "POST", "/api/team/members", {
     cookie: root.cookie,
-    body: { email, password: PASSWORD, roles: options.roles ?? ["project_user"] },
+    body: { email, password: INITIAL_PASSWORD, roles: options.roles ?? ["project_user"] },
   });
   if (invited.status !== 201) throw new Error(`invite failed: ${JSON.stringify(invited.body)}`);
   const id = invited.body.id as string;
   if (options.activate === false) return { email, id, cookie: "" };
   const mail = await context.smtp.waitFor(email, /invited/);
-  await call(context, "POST", "/api/auth/member/activate", { body: { token: tokenFrom(mail.text) } });
+  const activated = await call(context, "POST", "/api/auth/member/activate", {
+    body: { token: tokenFrom(mail.text), initialPassword: INITIAL_PASSWORD, newPassword: PASSWORD },
+  });
+  if (activated.status !== 200) throw new Error(`activation failed: ${JSON.stringify(activated.body)}`);
   const login = await call(context, "POST", "/api/auth/member/login", {
     body: { accountId: root.accountId, email, password: PASSWORD },
   });

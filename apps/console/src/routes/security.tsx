@@ -1,6 +1,6 @@
-import { EmailChangeCard, SessionsCard, TwoFactorSettings } from "@cloud2fa/ui";
+import { ChangePasswordCard, EmailChangeCard, SessionsCard, TwoFactorSettings } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { emailChangeClient, sessionsClient, twoFactorClient } from "../api.js";
+import { changePasswordClient, emailChangeClient, sessionsClient, twoFactorClient } from "../api.js";
 import { me, refreshMe } from "../session.js";
 
 export function SecurityRoute() {
@@ -17,6 +17,9 @@ export function SecurityRoute() {
             onChanged={() => void refreshMe()}
           />
         )}
+      </Show>
+      <Show when={me()}>
+        {(user) => <ChangePasswordCard method={user().twoFactor.method} client={changePasswordClient} />}
       </Show>
       <Show when={me()}>{(user) => <EmailChangeCard me={user()} client={emailChangeClient} />}</Show>
       <Show when={me()}>
