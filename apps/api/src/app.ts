@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
+import { passwordResetRoutes } from "./routes/password-reset.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -22,6 +23,7 @@ import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
 export function createApp(deps: Deps) {
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes)
+    .route("/", passwordResetRoutes)
     .route("/", meRoutes)
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
