@@ -3,6 +3,7 @@ import { A, Navigate, Route, Router, useNavigate } from "@solidjs/router";
 import { type JSX, Show } from "solid-js";
 import { signOut } from "./api.js";
 import { AuditRoute } from "./routes/audit.js";
+import { ForgotPasswordRoute, ResetPasswordRoute } from "./routes/password-reset.js";
 import { SecurityRoute } from "./routes/security.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { SignUpRoute } from "./routes/sign-up.js";
@@ -101,6 +102,8 @@ export function App() {
       <Route path="/signin" component={SignInRoute} />
       <Route path="/signup" component={SignUpRoute} />
       <Route path="/verify-email" component={VerifyEmailRoute} />
+      <Route path="/forgot-password" component={ForgotPasswordRoute} />
+      <Route path="/reset-password" component={ResetPasswordRoute} />
       <Route
         path="/settings/security"
         component={() => (

@@ -14,6 +14,7 @@ import { A, Navigate, Route, Router, useLocation } from "@solidjs/router";
 import { createResource, type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
+import { ForgotPasswordRoute, ResetPasswordRoute } from "./routes/password-reset.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
@@ -126,6 +127,8 @@ export function App() {
       <Route path="/" component={Home} />
       <Route path="/signin" component={SignInRoute} />
       <Route path="/activate" component={ActivateRoute} />
+      <Route path="/forgot-password" component={ForgotPasswordRoute} />
+      <Route path="/reset-password" component={ResetPasswordRoute} />
       <Route path="/settings" component={Settings} />
       <Route
         path="/team"

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { Member, RootUser } from "./entities.js";
 import { canResetPassword } from "./password-reset.js";
 
-const root: RootUser = { kind: "root", id: "usr_1", accountId: "acc_1", email: "a@example.com", isEmailVerified: true };
+const root: RootUser = {
+  kind: "root",
+  id: "usr_1",
+  accountId: "acc_1",
+  email: "a@example.com",
+  isEmailVerified: true,
+};
 const member: Member = {
   kind: "member",
   id: "usr_2",

@@ -3,6 +3,7 @@ import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
+import type { PasswordResetClient } from "./password-reset.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -92,5 +93,15 @@ export const challengeClient = {
   },
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));
+  },
+};
+
+/** §6.1 forgot password: the request (same answer for every address) and the mailed link's confirm. */
+export const passwordResetClient: PasswordResetClient = {
+  request: async (input) => {
+    await expectOk(api.auth["password-reset"].$post({ json: input }));
+  },
+  confirm: async (token, password) => {
+    await expectOk(api.auth["password-reset"].confirm.$post({ json: { token, password } }));
   },
 };

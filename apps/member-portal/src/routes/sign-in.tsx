@@ -20,6 +20,9 @@ export function SignInRoute() {
       verify={challengeClient.verify}
       resend={challengeClient.resend}
       recover={challengeClient.recover}
+      forgotPasswordHref={(typed) =>
+        `/member/forgot-password?${new URLSearchParams({ account: typed.accountId, email: typed.email })}`
+      }
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");
