@@ -76,4 +76,24 @@ describe("§6.1 forgot password", () => {
     await page.context().close();
     await other.context().close();
   });
+
+  it("§6.1 the team member sign-in's link fills in the account ID and address; the answer is the same for an unknown member", async () => {
+    const accountId = "acc_AAAAAAAAAAAAAAAAAAAAAA";
+    const page = await harness.newPage();
+    await page.goto(harness.url(`/member/?account=${accountId}`));
+    await page.getByLabel("Email").fill("nobody.here@example.com");
+    await page.getByRole("link", { name: "Forgot password?" }).click();
+    await page.getByRole("heading", { name: "Reset your password" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/member/forgot-password");
+    await expect(page.getByLabel("Account ID").inputValue()).resolves.toBe(accountId);
+    await expect(page.getByLabel("Email").inputValue()).resolves.toBe("nobody.here@example.com");
+    await page.getByRole("button", { name: "Email me a reset link" }).click();
+    await page.getByText("If an account with that address exists, we have emailed a link").waitFor();
+    await page.goto(harness.url("/member/reset-password?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.getByText("This link is not valid any more").waitFor();
+    expect(harness.smtp.received.filter((mail) => mail.to === "nobody.here@example.com")).toEqual([]);
+    await page.context().close();
+  });
 });

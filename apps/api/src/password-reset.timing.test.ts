@@ -34,8 +34,12 @@ describe("§6.1, S6 a request for a real address takes about the work of one for
       realTimes.push(await cpuTimeOf({ email: real.email }));
       unknownTimes.push(await cpuTimeOf({ email: `nobody-${round}@example.com` }));
     }
+    expect(
+      context.smtp.received.filter((mail) => mail.to === real.email && /Reset/.test(mail.subject)),
+    ).toHaveLength(15);
+    // Measured 0.97 on PGlite (the database's work in this process) and 0.88 on PostgreSQL (this
+    // process's share only); the bounds leave room for a loaded machine's noise on a few ms each.
     const ratio = median(realTimes) / median(unknownTimes);
-    console.log(median(realTimes), median(unknownTimes), ratio);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
   });
