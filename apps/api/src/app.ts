@@ -16,6 +16,7 @@ import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { emailChangeRoutes } from "./routes/email-change.js";
 import { meRoutes } from "./routes/me.js";
 import { passwordRoutes } from "./routes/password.js";
+import { passwordResetRoutes } from "./routes/password-reset.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
@@ -25,6 +26,7 @@ import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
 export function createApp(deps: Deps) {
   const api = new OpenAPIHono<AppEnv>()
     .route("/", authRoutes)
+    .route("/", passwordResetRoutes)
     .route("/", meRoutes)
     .route("/", passwordRoutes)
     .route("/", teamRoutes)

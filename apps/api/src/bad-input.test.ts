@@ -216,6 +216,23 @@ const endpoints: Record<string, Endpoint> = {
       newPassword: ["", "x".repeat(257), ...unstorable(NEW_PASSWORD)],
     },
   },
+  "POST /api/auth/password-reset": {
+    method: "POST",
+    path: () => "/api/auth/password-reset",
+    isSignedIn: false,
+    // Without accountId it is a root user's request, which is valid: only email is required of both.
+    valid: (scene) => ({ accountId: scene.root.accountId, email: "member@example.com" }),
+    required: ["email"],
+    badValues: { accountId: ["acc_x", "", "usr_aaaaaaaaaaaaaaaaaaaaaa"], email: badEmails },
+  },
+  "POST /api/auth/password-reset/confirm": {
+    method: "POST",
+    path: () => "/api/auth/password-reset/confirm",
+    isSignedIn: false,
+    valid: () => ({ token: "A".repeat(43), password: PASSWORD }),
+    required: ["token", "password"],
+    badValues: { token: badTokens, password: ["", "x".repeat(257), ...unstorable(PASSWORD)] },
+  },
   "POST /api/auth/logout": {
     method: "POST",
     path: () => "/api/auth/logout",
@@ -572,6 +589,7 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     const freeText = [
       ["/auth/root/signup", "post", "password"],
       ["/auth/root/login", "post", "password"],
+      ["/auth/password-reset/confirm", "post", "password"],
       ["/me/two-factor/setup", "post", "password"],
       ["/me/email", "post", "password"],
       ["/me/password", "post", "currentPassword"],

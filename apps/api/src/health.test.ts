@@ -39,6 +39,8 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/auth/challenges/{challengeId}/resend",
         "POST /api/auth/challenges/{challengeId}/recovery",
         "POST /api/auth/member/activate",
+        "POST /api/auth/password-reset",
+        "POST /api/auth/password-reset/confirm",
         "POST /api/auth/logout",
         "GET /api/me",
         "GET /api/session",

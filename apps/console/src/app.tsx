@@ -4,6 +4,7 @@ import { type JSX, Show } from "solid-js";
 import { signOut } from "./api.js";
 import { AuditRoute } from "./routes/audit.js";
 import { ConfirmEmailRoute } from "./routes/confirm-email.js";
+import { ForgotPasswordRoute, ResetPasswordRoute } from "./routes/password-reset.js";
 import { SecurityRoute } from "./routes/security.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { SignUpRoute } from "./routes/sign-up.js";
@@ -103,6 +104,8 @@ export function App() {
       <Route path="/signup" component={SignUpRoute} />
       <Route path="/verify-email" component={VerifyEmailRoute} />
       <Route path="/confirm-email" component={ConfirmEmailRoute} />
+      <Route path="/forgot-password" component={ForgotPasswordRoute} />
+      <Route path="/reset-password" component={ResetPasswordRoute} />
       <Route
         path="/settings/security"
         component={() => (

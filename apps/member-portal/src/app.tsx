@@ -25,6 +25,7 @@ import {
 } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { ChoosePasswordRoute } from "./routes/choose-password.js";
+import { ForgotPasswordRoute, ResetPasswordRoute } from "./routes/password-reset.js";
 import { SignInRoute } from "./routes/sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
@@ -150,6 +151,8 @@ export function App() {
       <Route path="/" component={Home} />
       <Route path="/signin" component={SignInRoute} />
       <Route path="/activate" component={ActivateRoute} />
+      <Route path="/forgot-password" component={ForgotPasswordRoute} />
+      <Route path="/reset-password" component={ResetPasswordRoute} />
       <Route path="/settings" component={Settings} />
       <Route
         path="/team"

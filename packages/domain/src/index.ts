@@ -8,6 +8,7 @@ export * from "./entities.js";
 export * from "./errors.js";
 export * from "./hard-cap.js";
 export * from "./password.js";
+export * from "./password-reset.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
 export * from "./session.js";

@@ -5,6 +5,7 @@ import type { ChangePasswordClient } from "./change-password-card.js";
 import type { EmailChangeClient } from "./email-change-card.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
+import type { PasswordResetClient } from "./password-reset.js";
 import type { SessionsClient } from "./sessions-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
@@ -131,4 +132,14 @@ export const changePasswordClient: ChangePasswordClient = {
     await expectOk(api.me.password.$post({ json: { currentPassword, newPassword } }));
   },
   stepUp: stepUpClient,
+};
+
+/** §6.1 forgot password: the request (same answer for every address) and the mailed link's confirm. */
+export const passwordResetClient: PasswordResetClient = {
+  request: async (input) => {
+    await expectOk(api.auth["password-reset"].$post({ json: input }));
+  },
+  confirm: async (token, password) => {
+    await expectOk(api.auth["password-reset"].confirm.$post({ json: { token, password } }));
+  },
 };

@@ -13,6 +13,7 @@ export * from "./invite-form.js";
 export * from "./layout.js";
 export * from "./member-two-factor-policy.js";
 export * from "./new-password-field.js";
+export * from "./password-reset.js";
 export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
 export * from "./session.js";

@@ -23,6 +23,8 @@ export interface SignInPageProps {
   resend: (challengeId: string) => Promise<void>;
   recover?: (challengeId: string, code: string) => Promise<void>;
   onSignedIn: () => void;
+  /** §6.1: where "Forgot password?" leads, given the account ID and address typed so far. */
+  forgotPasswordHref?: (typed: { accountId: string; email: string }) => string;
   children?: JSX.Element;
 }
 
@@ -43,6 +45,14 @@ export function SignInPage(props: SignInPageProps) {
   const [isBusy, setBusy] = createSignal(false);
   // Kept for "Back to sign-in" from the code step: the account and address come back filled in.
   const [entered, setEntered] = createSignal({ accountId: props.accountId ?? "", email: "" });
+  const [typed, setTyped] = createSignal({ accountId: props.accountId ?? "", email: "" });
+  const noteTyped = (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    setTyped({
+      accountId: String(data.get("accountId") ?? "").trim(),
+      email: String(data.get("email")).trim(),
+    });
+  };
   const submit = async (form: HTMLFormElement) => {
     const data = new FormData(form);
     setBusy(true);
@@ -71,6 +81,7 @@ export function SignInPage(props: SignInPageProps) {
             event.preventDefault();
             void submit(event.currentTarget);
           }}
+          onInput={(event) => noteTyped(event.currentTarget)}
         >
           <h1>{props.title}</h1>
           <Show when={props.accountId !== undefined}>
@@ -100,6 +111,15 @@ export function SignInPage(props: SignInPageProps) {
             <label for="password">Password</label>
             <input id="password" name="password" type="password" required autocomplete="current-password" />
           </div>
+          <Show when={props.forgotPasswordHref}>
+            {(hrefOf) => (
+              <p>
+                <a href={hrefOf()(typed())} data-testid="forgot-password">
+                  Forgot password?
+                </a>
+              </p>
+            )}
+          </Show>
           <Show when={isLocked(error())} fallback={<ErrorMessage error={error()} />}>
             <p class="error" role="alert" data-testid="locked-hint">
               {lockedHint}

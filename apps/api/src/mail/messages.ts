@@ -218,3 +218,21 @@ export function passwordChangedMessage(
     text: `The password of your cloud2fa account was changed, and every other browser signed in to it was signed out.\n\nTime: ${facts.at.toISOString()}\nClient address: ${facts.clientAddress ?? "unknown"}\nDevice: ${deviceLabel(facts.userAgent)}\n\nIf this was not you, someone is signed in to your account: reset your password from the sign-in page now, or ask the root user of your team for help.\n`,
   };
 }
+
+/** §6.1: the reset link, mailed only to a real account; it says how long it works and that it works once. */
+export function passwordResetMessage(to: string, input: { link: string; ttlInSeconds: number }): MailMessage {
+  return {
+    to,
+    subject: "Reset your cloud2fa password",
+    text: `Someone asked to reset the password of your cloud2fa account. To choose a new password, open this link (it works once, for ${minutes(input.ttlInSeconds)} minutes):\n${input.link}\n\nYour two-factor authentication stays as it is: after the reset, signing in still asks for your code.\nIf you did not ask for this, ignore this message: your password stays as it is.\n`,
+  };
+}
+
+/** §6.1: after a reset, to the account's address: when and from where, and that every session ended. */
+export function passwordResetNoticeMessage(to: string, notice: SecurityNotice): MailMessage {
+  return {
+    to,
+    subject: "Your cloud2fa password was reset",
+    text: `The password of ${whoseAccount(notice)} was reset with a link mailed to this address. Every session was signed out; two-factor authentication stays on as it was.\n\n${origin(notice)}\nIf this was not you, someone can read this mailbox: secure it, then reset the password again.\n`,
+  };
+}

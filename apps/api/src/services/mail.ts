@@ -14,6 +14,20 @@ type OutboxDeps = Pick<Deps, "clock" | "random" | "keys" | "outbox">;
  * across a stopped mail server or process. The message is sealed (S4) under the row's id.
  */
 export function outboxInsertStatement(deps: OutboxDeps, messages: readonly MailMessage[]): SQL {
+  return sql`insert into mail_outbox (id, sealed_message, attempts, next_attempt_at, created_at)
+    values ${outboxRows(deps, messages)}`;
+}
+
+/**
+ * `messages` queued only if `condition` (a query) has a row: S6, a write run alike whether or not
+ * it happens (the mail is sealed either way), so its answer's work does not tell which.
+ */
+export function outboxInsertWhen(deps: OutboxDeps, messages: readonly MailMessage[], condition: SQL): SQL {
+  return sql`insert into mail_outbox (id, sealed_message, attempts, next_attempt_at, created_at)
+    select * from (values ${outboxRows(deps, messages)}) as queued where exists (${condition})`;
+}
+
+function outboxRows(deps: OutboxDeps, messages: readonly MailMessage[]): SQL {
   deps.outbox.noteQueued();
   const now = sql`${deps.clock.now().toISOString()}::timestamptz`;
   const rows = messages.map((message) => {
@@ -21,8 +35,7 @@ export function outboxInsertStatement(deps: OutboxDeps, messages: readonly MailM
     const sealed = sealSecret(deps.keys, deps.random, { plaintext: JSON.stringify(message), userId: id });
     return sql`(${id}, ${sealed}, 0, ${now}, ${now})`;
   });
-  return sql`insert into mail_outbox (id, sealed_message, attempts, next_attempt_at, created_at)
-    values ${sql.join(rows, sql`, `)}`;
+  return sql.join(rows, sql`, `);
 }
 
 /** Queues `messages` in `q`, the deciding transaction where there is one. */

@@ -12,6 +12,9 @@ export function SignInRoute() {
       verify={challengeClient.verify}
       resend={challengeClient.resend}
       recover={challengeClient.recover}
+      forgotPasswordHref={({ email }) =>
+        `/forgot-password${email ? `?email=${encodeURIComponent(email)}` : ""}`
+      }
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");

@@ -9,6 +9,14 @@ function accountIdOf(params: Partial<Record<string, string | string[]>>): string
   return typeof given === "string" ? given : "";
 }
 
+/** §6.1: the forgot page with the account ID and address typed so far. */
+function forgotPasswordHref(typed: { accountId: string; email: string }): string {
+  const query = new URLSearchParams();
+  if (typed.accountId) query.set("account", typed.accountId);
+  if (typed.email) query.set("email", typed.email);
+  return `/member/forgot-password${query.size > 0 ? `?${query}` : ""}`;
+}
+
 export function SignInRoute() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
@@ -20,6 +28,7 @@ export function SignInRoute() {
       verify={challengeClient.verify}
       resend={challengeClient.resend}
       recover={challengeClient.recover}
+      forgotPasswordHref={forgotPasswordHref}
       onSignedIn={async () => {
         await refreshMe();
         navigate("/");

@@ -10,7 +10,7 @@ import { AppError } from "../../http/errors.js";
  */
 export async function consumeOneTimeToken(
   tx: Tx,
-  input: { token: string; purpose: "activate_member"; now: Date },
+  input: { token: string; purpose: "activate_member" | "reset_password"; now: Date },
 ): Promise<{ userId: string }> {
   const [consumed] = await tx
     .update(oneTimeTokens)
