@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
+import { serviceRoutes } from "./routes/services.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -26,12 +27,17 @@ export function createApp(deps: Deps) {
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
-    .route("/", auditRoutes);
+    .route("/", auditRoutes)
+    .route("/", serviceRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",
     name: "cloud2fa_session",
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "serviceCredential", {
+    type: "http",
+    scheme: "bearer",
   });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

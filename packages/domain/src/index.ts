@@ -9,6 +9,7 @@ export * from "./hard-cap.js";
 export * from "./password.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
+export * from "./service.js";
 export * from "./session.js";
 export * from "./step-up.js";
 export * from "./team.js";

@@ -4,6 +4,7 @@ import {
   type MemberEnrolment,
   type MemberTwoFactorPolicy,
   memberEnrolment,
+  sessionExpiresAt,
   type User,
 } from "@cloud2fa/domain";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
@@ -35,6 +36,10 @@ export interface SessionUser {
   /** Require 2FA for members: the team policy, read live with the session, and what it asks of this user. */
   policy: MemberTwoFactorPolicy;
   enrolment: MemberEnrolment;
+  /** §8.2: the sign-in that opened this session passed a second factor. */
+  secondFactorPassed: boolean;
+  /** When the session ends if not used again (idle), or at the latest (absolute). */
+  expiresAt: Date;
 }
 
 function sessionLookupOn(db: Db) {
@@ -74,8 +79,10 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   if (!isSessionLive(found.session, lifetime, now)) return null;
   const user = toDomainUser(found.user);
   if (!canSignIn(user).ok) return null;
-  if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
+  let lastSeenAt = found.session.lastSeenAt;
+  if (now.getTime() - lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
+    lastSeenAt = now;
   }
   const enabled = found.enabled ?? undefined;
   const policy = { required: found.required, deadline: found.deadline };
@@ -88,6 +95,8 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
     steppedUpAt: found.session.steppedUpAt,
     policy,
     enrolment,
+    secondFactorPassed: found.session.secondFactorPassed,
+    expiresAt: sessionExpiresAt({ ...found.session, lastSeenAt }, lifetime),
   };
 }
 
