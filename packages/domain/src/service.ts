@@ -1,6 +1,7 @@
 import { STEP_UP_TTL_IN_SECONDS } from "./constants.js";
 import type { MemberRole, User, UserKind } from "./entities.js";
 import { allow, type Decision, refuse } from "./errors.js";
+import { type SessionHold, sessionHoldOf } from "./session.js";
 import type { StepUpState } from "./step-up.js";
 import { addSeconds } from "./time.js";
 
@@ -26,7 +27,10 @@ export function canManageServiceCredentials(user: Pick<User, "kind">): Decision 
  * §8.2: a credential sees only sessions of its own account; a credential configured for an internal
  * deployment without an account (`accountId: null`) sees every account's.
  */
-export function isSessionVisibleTo(credential: { accountId: string | null }, sessionAccountId: string): boolean {
+export function isSessionVisibleTo(
+  credential: { accountId: string | null },
+  sessionAccountId: string,
+): boolean {
   return credential.accountId === null || credential.accountId === sessionAccountId;
 }
 
@@ -65,4 +69,22 @@ export function stepUpStateOfIntrospection(
         ? null
         : addSeconds(new Date(answer.steppedUpUntil), -STEP_UP_TTL_IN_SECONDS),
   };
+}
+
+/** §8: what a session may reach, as the API's guards decide it (sessionHoldOf), from an introspection answer. */
+export function holdOfIntrospection(
+  answer: Pick<ActiveIntrospection, "passwordChangeRequired" | "enrolmentRequired">,
+): SessionHold | null {
+  return sessionHoldOf({
+    mustChangePassword: answer.passwordChangeRequired,
+    enrolment: { state: answer.enrolmentRequired ? "required_now" : "not_required" },
+  });
+}
+
+/** §1: the root user may do everything; a member holds a role when it has one of `wanted`. */
+export function holdsAnyRole(
+  user: { kind: UserKind; roles: readonly MemberRole[] },
+  wanted: readonly MemberRole[],
+): boolean {
+  return user.kind === "root" || user.roles.some((role) => wanted.includes(role));
 }
