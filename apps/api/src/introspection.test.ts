@@ -229,12 +229,16 @@ describe("§8.2 introspection", () => {
     expect(setupSession.body).toMatchObject({ active: true, secondFactorPassed: false });
   });
 
-  it("§8.2 another account's session is inactive to a credential (but active to its own account's)", async () => {
+  it("§8.2 another account's session is inactive to a credential (but active to its own account's), and not kept alive by it", async () => {
     const { credential } = await makeTeam(context);
     const other = await makeTeam(context);
     const token = tokenOf(other.member.cookie);
-    expect((await introspect(context, credential.secret, { token })).body).toEqual({ active: false });
     expect((await introspect(context, other.credential.secret, { token })).body.active).toBe(true);
+    context.clock.advance(20 * 60);
+    expect((await introspect(context, credential.secret, { token })).body).toEqual({ active: false });
+    // Not touched by the foreign credential: the session's idle end did not move.
+    context.clock.advance(11 * 60);
+    expect((await introspect(context, other.credential.secret, { token })).body).toEqual({ active: false });
   });
 
   it("§8.2 a configured credential without an account (internal deployment) sees every account's sessions", async () => {

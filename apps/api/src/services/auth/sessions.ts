@@ -62,8 +62,15 @@ function sessionLookupOn(db: Db) {
 /** Every signed-in request looks its session up: the statement is built once per database, not per request. */
 const sessionLookups = new WeakMap<Db, ReturnType<typeof sessionLookupOn>>();
 
-/** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
-export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
+/**
+ * The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in.
+ * §8.2: `isVisible` (a service's view) may refuse the session's account before its last-seen time is touched.
+ */
+export async function resolveSession(
+  deps: Deps,
+  token: string,
+  isVisible: (accountId: string) => boolean = () => true,
+): Promise<SessionUser | null> {
   const now = deps.clock.now();
   let lookup = sessionLookups.get(deps.db);
   if (!lookup) {
@@ -78,7 +85,7 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   };
   if (!isSessionLive(found.session, lifetime, now)) return null;
   const user = toDomainUser(found.user);
-  if (!canSignIn(user).ok) return null;
+  if (!canSignIn(user).ok || !isVisible(found.user.accountId)) return null;
   let lastSeenAt = found.session.lastSeenAt;
   if (now.getTime() - lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));

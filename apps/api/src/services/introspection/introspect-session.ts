@@ -19,7 +19,7 @@ const inactive: IntrospectionAnswer = Object.freeze({ active: false });
 /**
  * §8.2: what a service may know of a session token. The session is resolved as for the API's own
  * requests (resolveSession: live, user still allowed in, last seen touched); another account's
- * session is inactive to the caller. Charged first on the caller's windowed counter (429).
+ * session is inactive to the caller, and not touched. Charged first on the caller's windowed counter (429).
  */
 export async function introspectSession(
   deps: Deps,
@@ -41,8 +41,8 @@ export async function introspectSession(
       .set({ lastUsedAt: now })
       .where(eq(serviceCredentials.id, caller.id));
   }
-  const auth = await resolveSession(deps, input.token);
-  if (!auth || !isSessionVisibleTo(caller, auth.row.accountId)) return inactive;
+  const auth = await resolveSession(deps, input.token, (accountId) => isSessionVisibleTo(caller, accountId));
+  if (!auth) return inactive;
   const { user } = auth;
   const hold = sessionHoldOf({ mustChangePassword: auth.row.mustChangePassword, enrolment: auth.enrolment });
   return {
