@@ -3,6 +3,7 @@ import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
+import type { ServiceCredentialsClient } from "./service-credentials-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -93,4 +94,16 @@ export const challengeClient = {
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));
   },
+};
+
+const serviceCredentials = api.team["service-credentials"];
+
+/** §8.1: the root user's credentials for other services. */
+export const serviceCredentialsClient: ServiceCredentialsClient = {
+  list: async () => (await expectOk(serviceCredentials.$get())).credentials,
+  create: (name) => expectOk(serviceCredentials.$post({ json: { name } })),
+  revoke: async (id) => {
+    await expectOk(serviceCredentials[":id"].$delete({ param: { id } }));
+  },
+  stepUp: stepUpClient,
 };

@@ -13,6 +13,7 @@ export * from "./member-two-factor-policy.js";
 export * from "./new-password-field.js";
 export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
+export * from "./service-credentials-card.js";
 export * from "./session.js";
 export * from "./sign-in-page.js";
 export * from "./signed-in.js";
