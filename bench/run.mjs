@@ -4,6 +4,7 @@
 //        pnpm bench --soak     (five minutes of /api/me + code verification; RSS sampled every 10 s)
 //        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
 //                               beside one pgbench run; prints the figures, writes no report)
+//        pnpm bench --introspect (§8.2: POST /api/introspect beside GET /api/me at concurrency 64)
 //        pnpm bench --password-burst [--api-root=<checkout>]
 //                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
 //                               sign-ins; --api-root measures another checkout's API, e.g. main's)
@@ -16,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, send } from "./lib/http-load.mjs";
 import { createInstrument, sampleEventLoop } from "./lib/instrument.mjs";
+import { introspectEnv, measureIntrospection, writeIntrospectReport } from "./lib/introspect.mjs";
 import { runPasswordBurst, writePasswordBurstReport } from "./lib/password-burst.mjs";
 import { prepareCeilingTable, runPgbench } from "./lib/pgbench.mjs";
 import { writeReport, writeSoakReport } from "./lib/report.mjs";
@@ -36,10 +38,11 @@ const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:543
 const isSoak = process.argv.includes("--soak");
 const isQuick = process.argv.includes("--quick");
 const isPasswordBurst = process.argv.includes("--password-burst");
+const isIntrospect = process.argv.includes("--introspect");
 const PLAN = {
-  concurrency: isQuick ? [64] : [16, 64],
+  concurrency: isQuick || isIntrospect ? [64] : [16, 64],
   apiUsers: 4,
-  verifyUsersPerLevel: 6000,
+  verifyUsersPerLevel: isIntrospect ? 1000 : 6000,
   verifyMaxSeconds: 20,
   signInUsersPerLevel: 2000,
   signInSeconds: 10,
@@ -124,6 +127,7 @@ async function main() {
         SMTP_URL: smtp.url,
         TRUST_PROXY: "1",
         BENCH_EVENT_LOOP_FILE: eventLoopFile,
+        ...(isIntrospect ? introspectEnv : {}),
       },
     });
     const base = api.url;
@@ -175,7 +179,7 @@ async function main() {
     const signInUsers = {};
     for (const c of PLAN.concurrency) {
       verifyUsers[c] = await clone(`verify-${c}`, PLAN.verifyUsersPerLevel);
-      signInUsers[c] = isQuick ? [] : await clone(`sign-in-${c}`, PLAN.signInUsersPerLevel);
+      signInUsers[c] = isQuick || isIntrospect ? [] : await clone(`sign-in-${c}`, PLAN.signInUsersPerLevel);
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     log(
@@ -211,7 +215,7 @@ async function main() {
         seconds: PLAN.verifyMaxSeconds,
         topAfterMs: 1500,
       };
-      if (!isQuick) {
+      if (!isQuick && !isIntrospect) {
         rows.push(
           await measure(
             "(a) code verification, wrong code (400 expected)",
@@ -236,7 +240,7 @@ async function main() {
         ),
       );
     }
-    for (const c of isQuick ? [] : PLAN.concurrency) {
+    for (const c of isQuick || isIntrospect ? [] : PLAN.concurrency) {
       const users = signInUsers[c];
       rows.push(
         await measure(
@@ -274,6 +278,23 @@ async function main() {
           instrument,
         ),
       );
+    }
+    if (isIntrospect) {
+      for (const c of PLAN.concurrency) {
+        rows.push(
+          ...(await measureIntrospection({
+            base,
+            cookies,
+            concurrency: c,
+            seconds: PLAN.meSeconds,
+            clientHeaders,
+            instrument,
+          })),
+        );
+      }
+      const [{ server_version: postgresVersion }] = await admin`show server_version`;
+      writeIntrospectReport({ root, startedAt, loadBefore, commit, dirty, builds, postgresVersion, rows });
+      return;
     }
     if (isQuick) {
       const [a] = rows;

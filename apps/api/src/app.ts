@@ -17,6 +17,7 @@ import { emailChangeRoutes } from "./routes/email-change.js";
 import { meRoutes } from "./routes/me.js";
 import { passwordRoutes } from "./routes/password.js";
 import { passwordResetRoutes } from "./routes/password-reset.js";
+import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
@@ -34,12 +35,17 @@ export function createApp(deps: Deps) {
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
     .route("/", emailChangeRoutes)
-    .route("/", auditRoutes);
+    .route("/", auditRoutes)
+    .route("/", serviceRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",
     in: "cookie",
     name: "cloud2fa_session",
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "serviceCredential", {
+    type: "http",
+    scheme: "bearer",
   });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -19,6 +19,9 @@ interface Scene {
   root: Awaited<ReturnType<typeof createRoot>>;
   memberId: string;
   challengeId: string;
+  /** §8.2: a live service credential of the root's team. */
+  serviceSecret: string;
+  credentialId: string;
 }
 
 interface BadCase {
@@ -27,6 +30,8 @@ interface BadCase {
   rawBody?: string;
   contentType?: string | null;
   cookie?: string;
+  /** §8.2: an Authorization header in place of the scene's service credential. */
+  authorization?: string;
   status: number;
   code: string;
   /** WEAK_PASSWORD: the body field the refusal names. */
@@ -51,6 +56,8 @@ interface Endpoint {
   badPaths?: (scene: Scene) => string[];
   /** No body, parameter or query, and any cookie is an answer (the session check): only a forged cookie to try. */
   hasNoInput?: boolean;
+  /** §8.2: authenticated by the scene's service credential (Authorization: Bearer), not a session. */
+  isService?: boolean;
 }
 
 const MEMBER_ID_LIKE_ROOT = (scene: Scene) => scene.root.id;
@@ -429,7 +436,43 @@ const endpoints: Record<string, Endpoint> = {
         (query) => `/api/team/audit-events/export.csv?${query}`,
       ),
   },
+  "POST /api/team/service-credentials": {
+    method: "POST",
+    path: () => "/api/team/service-credentials",
+    isSignedIn: true,
+    valid: () => ({ name: "deployments" }),
+    required: ["name"],
+    badValues: { name: ["", "   ", "x".repeat(65), ...unstorable("deployments")] },
+  },
+  "GET /api/team/service-credentials": {
+    method: "GET",
+    path: () => "/api/team/service-credentials",
+    isSignedIn: true,
+  },
+  "DELETE /api/team/service-credentials/{id}": {
+    method: "DELETE",
+    path: (scene) => `/api/team/service-credentials/${scene.credentialId}`,
+    isSignedIn: true,
+    badPaths: () => badCredentialIds().map((id) => `/api/team/service-credentials/${id}`),
+  },
+  "POST /api/introspect": {
+    method: "POST",
+    path: () => "/api/introspect",
+    isSignedIn: false,
+    isService: true,
+    valid: () => ({ token: "a-token-that-is-no-session" }),
+    required: ["token"],
+    badValues: { token: ["", "x".repeat(513)] },
+  },
 };
+
+const badCredentialIds = () => [
+  "xyz",
+  `svc_${"a".repeat(21)}`,
+  `svc_${"a".repeat(500)}`,
+  "%00",
+  `mem_${"a".repeat(22)}`,
+];
 
 const ONE_MEGABYTE = 1024 * 1024;
 const validation = { status: 400, code: "VALIDATION_FAILED" };
@@ -515,6 +558,18 @@ function badCases(endpoint: Endpoint, scene: Scene): BadCase[] {
       });
     }
   }
+  if (endpoint.isService) {
+    for (const authorization of ["Bearer forged", `Bearer ${scene.challengeId}`, "Basic eDp5"]) {
+      cases.push({
+        label: `Authorization ${authorization}`,
+        authorization,
+        rawBody: valid ? JSON.stringify(valid) : undefined,
+        contentType: valid ? "application/json" : null,
+        status: 401,
+        code: "UNAUTHENTICATED",
+      });
+    }
+  }
   for (const badPath of endpoint.badPaths?.(scene) ?? []) {
     if (badPath === path) continue;
     cases.push({
@@ -546,7 +601,17 @@ async function makeScene(): Promise<Scene> {
   const login = await call(context, "POST", "/api/auth/root/login", {
     body: { email: other.email, password: PASSWORD },
   });
-  return { root, memberId: member.id, challengeId: login.body.challengeId };
+  const credential = await call(context, "POST", "/api/team/service-credentials", {
+    cookie: root.cookie,
+    body: { name: "bad-input" },
+  });
+  return {
+    root,
+    memberId: member.id,
+    challengeId: login.body.challengeId,
+    serviceSecret: credential.body.secret,
+    credentialId: credential.body.id,
+  };
 }
 
 function expectJsonError(
@@ -637,6 +702,7 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     for (const bad of cases) {
       const headers: Record<string, string> = {};
       if (bad.contentType) headers["content-type"] = bad.contentType;
+      if (endpoint.isService) headers.authorization = bad.authorization ?? `Bearer ${scene.serviceSecret}`;
       const response = await call(context, endpoint.method, bad.path ?? endpoint.path(scene), {
         cookie: bad.cookie ?? cookie,
         headers,

@@ -1,6 +1,7 @@
 import type { PasswordHashCost } from "./crypto/passwords.js";
 import type { KeyRing } from "./crypto/secret-box.js";
 import type { Db } from "./db/connect.js";
+import type { ConfiguredServiceCredential } from "./services/service-credentials/authenticate.js";
 
 export interface Clock {
   now(): Date;
@@ -21,6 +22,10 @@ export interface Settings {
   sessionTtlInHours: number;
   sessionIdleInMinutes: number;
   trustProxyHops: number;
+  /** §8.1: credentials of internal deployments (SERVICE_CREDENTIALS); unset: none. */
+  serviceCredentials?: readonly ConfiguredServiceCredential[];
+  /** §8.2: introspections per credential per minute (INTROSPECTION_RATE_LIMIT); unset: the domain's limit. */
+  introspectionsPerWindow?: number;
 }
 
 /** Built once at start-up (main.ts) or per test file, and passed to createApp: nothing is hidden. */

@@ -61,7 +61,30 @@ describe("configuration (SPEC §5)", () => {
     [{ SESSION_IDLE_MINUTES: "-5" }, "SESSION_IDLE_MINUTES"],
     [{ TRUST_PROXY: "many" }, "TRUST_PROXY"],
     [{ DATABASE_URL: "postgres://db/x" }, "ENCRYPTION_KEYS"],
+    // §8.1: a configured credential is name[@account]:secret, its secret long enough to guess at no rate.
+    [{ SERVICE_CREDENTIALS: "deployments:short" }, "SERVICE_CREDENTIALS"],
+    [{ SERVICE_CREDENTIALS: `deployments@someone:${"s".repeat(32)}` }, "SERVICE_CREDENTIALS"],
+    [{ SERVICE_CREDENTIALS: `a:${"s".repeat(32)},a:${"t".repeat(32)}` }, "SERVICE_CREDENTIALS"],
+    [{ SERVICE_CREDENTIALS: `a:${"s".repeat(32)},b:${"s".repeat(32)}` }, "SERVICE_CREDENTIALS"],
+    [{ INTROSPECTION_RATE_LIMIT: "0" }, "INTROSPECTION_RATE_LIMIT"],
   ])("a bad value stops start-up naming it: %o", (source, name) => {
     expect(() => readEnv(source)).toThrow(name);
+  });
+});
+
+describe("§8.1 service credentials of internal deployments (SERVICE_CREDENTIALS)", () => {
+  it("§8.1 reads name:secret (every account) and name@acc_…:secret (one account); none by default", () => {
+    expect(readEnv({}).SERVICE_CREDENTIALS).toBeUndefined();
+    expect(readEnv({}).INTROSPECTION_RATE_LIMIT).toBe(6000);
+    const account = `acc_${"A".repeat(22)}`;
+    const env = readEnv({
+      SERVICE_CREDENTIALS: `deployments:${"d".repeat(32)}, billing@${account}:c2fsvc_${"b".repeat(43)}`,
+      INTROSPECTION_RATE_LIMIT: "120",
+    });
+    expect(env.SERVICE_CREDENTIALS).toEqual([
+      { name: "deployments", accountId: null, secret: "d".repeat(32) },
+      { name: "billing", accountId: account, secret: `c2fsvc_${"b".repeat(43)}` },
+    ]);
+    expect(env.INTROSPECTION_RATE_LIMIT).toBe(120);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_INTROSPECTIONS_PER_WINDOW } from "@cloud2fa/domain";
 import { z } from "zod";
 
 const keyList = z.string().transform((value, context) => {
@@ -16,6 +17,34 @@ const keyList = z.string().transform((value, context) => {
     keys.push({ id, key });
   }
   return keys;
+});
+
+/** §8.1: `name:secret` (every account) or `name@accountId:secret` (that account only), comma-separated. */
+const serviceCredentialList = z.string().transform((value, context) => {
+  const credentials: { name: string; accountId: string | null; secret: string }[] = [];
+  for (const entry of value.split(",")) {
+    const parsed = /^([A-Za-z0-9._-]{1,64})(?:@(acc_[A-Za-z0-9_-]{22}))?:([A-Za-z0-9_-]{32,256})$/.exec(
+      entry.trim(),
+    );
+    if (!parsed) {
+      context.addIssue({
+        code: "custom",
+        message:
+          "expected name:secret or name@acc_…:secret entries, comma-separated (secrets: at least 32 characters of A–Z a–z 0–9 _ -)",
+      });
+      return z.NEVER;
+    }
+    const [, name = "", accountId, secret = ""] = parsed;
+    if (credentials.some((known) => known.name === name || known.secret === secret)) {
+      context.addIssue({
+        code: "custom",
+        message: `credential ${name}: each name and each secret appears once`,
+      });
+      return z.NEVER;
+    }
+    credentials.push({ name, accountId: accountId ?? null, secret });
+  }
+  return credentials;
 });
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -37,6 +66,8 @@ const envSchema = z.object({
   SESSION_IDLE_MINUTES: positiveInt(30),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   WEB_DIST_DIR: z.string().optional(),
+  SERVICE_CREDENTIALS: serviceCredentialList.optional(),
+  INTROSPECTION_RATE_LIMIT: positiveInt(MAX_INTROSPECTIONS_PER_WINDOW),
 });
 
 export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };

@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { PASSWORD_HASH_COST } from "./crypto/passwords.js";
+import { hashToken } from "./crypto/tokens.js";
 import { connectDatabase } from "./db/connect.js";
 import type { Clock, Deps } from "./deps.js";
 import { loadKeyRing } from "./keys.js";
@@ -38,6 +39,11 @@ export async function runServer(clock: Clock): Promise<void> {
       sessionTtlInHours: env.SESSION_TTL_HOURS,
       sessionIdleInMinutes: env.SESSION_IDLE_MINUTES,
       trustProxyHops: env.TRUST_PROXY,
+      serviceCredentials: (env.SERVICE_CREDENTIALS ?? []).map(({ secret, ...credential }) => ({
+        ...credential,
+        secretHash: hashToken(secret),
+      })),
+      introspectionsPerWindow: env.INTROSPECTION_RATE_LIMIT,
     },
   };
   const app = createApp(deps);

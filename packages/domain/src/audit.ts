@@ -26,6 +26,8 @@ export const auditEventTypes = [
   "account.password_changed",
   "account.email_change_requested",
   "account.email_changed",
+  "service_credential.created",
+  "service_credential.revoked",
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

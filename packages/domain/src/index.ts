@@ -11,6 +11,7 @@ export * from "./password.js";
 export * from "./password-reset.js";
 export * from "./policy.js";
 export * from "./recovery-codes.js";
+export * from "./service.js";
 export * from "./session.js";
 export * from "./step-up.js";
 export * from "./team.js";

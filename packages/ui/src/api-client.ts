@@ -6,6 +6,7 @@ import type { EmailChangeClient } from "./email-change-card.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
 import type { PasswordResetClient } from "./password-reset.js";
+import type { ServiceCredentialsClient } from "./service-credentials-card.js";
 import type { SessionsClient } from "./sessions-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
@@ -142,4 +143,16 @@ export const passwordResetClient: PasswordResetClient = {
   confirm: async (token, password) => {
     await expectOk(api.auth["password-reset"].confirm.$post({ json: { token, password } }));
   },
+};
+
+const serviceCredentials = api.team["service-credentials"];
+
+/** §8.1: the root user's credentials for other services. */
+export const serviceCredentialsClient: ServiceCredentialsClient = {
+  list: async () => (await expectOk(serviceCredentials.$get())).credentials,
+  create: (name) => expectOk(serviceCredentials.$post({ json: { name } })),
+  revoke: async (id) => {
+    await expectOk(serviceCredentials[":id"].$delete({ param: { id } }));
+  },
+  stepUp: stepUpClient,
 };

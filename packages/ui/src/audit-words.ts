@@ -43,6 +43,8 @@ export const auditEventNames: Record<AuditEventType, string> = {
   "account.password_changed": "Password changed",
   "account.email_change_requested": "Email change requested",
   "account.email_changed": "Email address changed",
+  "service_credential.created": "Service credential created",
+  "service_credential.revoked": "Service credential revoked",
 };
 
 /** The event's name; a type this page does not know yet is shown as the API names it. */

@@ -16,6 +16,7 @@ export * from "./new-password-field.js";
 export * from "./password-reset.js";
 export * from "./qr-setup-panel.js";
 export * from "./recovery-codes-panel.js";
+export * from "./service-credentials-card.js";
 export * from "./session.js";
 export * from "./sessions-card.js";
 export * from "./sign-in-page.js";

@@ -1,7 +1,12 @@
-import { canChangeTeamSettings } from "@cloud2fa/domain";
-import { TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
+import { canChangeTeamSettings, canManageServiceCredentials } from "@cloud2fa/domain";
+import { ServiceCredentialsCard, TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { memberTwoFactorPolicyClient, teamClient, teamSettingsClient } from "../api.js";
+import {
+  memberTwoFactorPolicyClient,
+  serviceCredentialsClient,
+  teamClient,
+  teamSettingsClient,
+} from "../api.js";
 import { me } from "../session.js";
 
 export function TeamRoute() {
@@ -16,6 +21,9 @@ export function TeamRoute() {
               policyClient={memberTwoFactorPolicyClient}
               method={user().twoFactor.method}
             />
+          </Show>
+          <Show when={canManageServiceCredentials(toDomainUser(user())).ok}>
+            <ServiceCredentialsCard client={serviceCredentialsClient} method={user().twoFactor.method} />
           </Show>
         </>
       )}

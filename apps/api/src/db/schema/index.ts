@@ -1,4 +1,5 @@
 export * from "./audit.js";
 export * from "./mail.js";
+export * from "./services.js";
 export * from "./two-factor.js";
 export * from "./users.js";

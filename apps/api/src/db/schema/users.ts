@@ -87,6 +87,8 @@ export const sessions = pgTable(
     revokedAt: timestamp({ withTimezone: true, mode: "date" }),
     /** Step-up: when a valid code was last entered in this session (the sign-in code counts). */
     steppedUpAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** §8.2: the sign-in that opened this session passed a second factor (a code or a recovery code). */
+    secondFactorPassed: boolean().notNull().default(false),
     /** §6.5: where the session was opened, for the "Where you're signed in" list (never the token). */
     clientAddress: text(),
     userAgent: text(),

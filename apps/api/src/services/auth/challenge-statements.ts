@@ -59,7 +59,7 @@ export const rootEmailColumn = sql`case when u.kind = 'member' then (select r.em
 /**
  * After a CTE `consumed` (the code, step or recovery code, taken once): consume the challenge, then
  * create the session, reset the budget and audit — each only if the one before it happened. The
- * statement then selects from `session`. The code just entered counts as a step-up (stepped_up_at).
+ * statement then selects from `session`. The code just entered counts as a step-up (stepped_up_at) and as the session's second factor (§8.2).
  */
 export function openSessionCtes(input: {
   challengeId: string;
@@ -76,8 +76,8 @@ export function openSessionCtes(input: {
       where id = ${input.challengeId} and consumed_at is null and user_id in (select user_id from consumed)
       returning user_id
     ), session as (
-      insert into sessions (id, token_hash, user_id, created_at, last_seen_at, stepped_up_at, client_address, user_agent)
-      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at}, ${at}, ${clientAddress}, ${userAgent}
+      insert into sessions (id, token_hash, user_id, created_at, last_seen_at, stepped_up_at, second_factor_passed, client_address, user_agent)
+      select ${input.sessionId}, ${input.tokenHash}, user_id, ${at}, ${at}, ${at}, true, ${clientAddress}, ${userAgent}
       from challenge
       returning user_id
     ), reset as (

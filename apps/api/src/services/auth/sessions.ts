@@ -4,6 +4,7 @@ import {
   type MemberEnrolment,
   type MemberTwoFactorPolicy,
   memberEnrolment,
+  sessionExpiresAt,
   type User,
 } from "@cloud2fa/domain";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
@@ -35,6 +36,10 @@ export interface SessionUser {
   /** Require 2FA for members: the team policy, read live with the session, and what it asks of this user. */
   policy: MemberTwoFactorPolicy;
   enrolment: MemberEnrolment;
+  /** §8.2: the sign-in that opened this session passed a second factor. */
+  secondFactorPassed: boolean;
+  /** When the session ends if not used again (idle), or at the latest (absolute). */
+  expiresAt: Date;
 }
 
 function sessionLookupOn(db: Db) {
@@ -57,8 +62,15 @@ function sessionLookupOn(db: Db) {
 /** Every signed-in request looks its session up: the statement is built once per database, not per request. */
 const sessionLookups = new WeakMap<Db, ReturnType<typeof sessionLookupOn>>();
 
-/** The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in. */
-export async function resolveSession(deps: Deps, token: string): Promise<SessionUser | null> {
+/**
+ * The signed-in user of a session token, or null: revoked, expired, idle, or no longer allowed in.
+ * §8.2: `isVisible` (a service's view) may refuse the session's account before its last-seen time is touched.
+ */
+export async function resolveSession(
+  deps: Deps,
+  token: string,
+  isVisible: (accountId: string) => boolean = () => true,
+): Promise<SessionUser | null> {
   const now = deps.clock.now();
   let lookup = sessionLookups.get(deps.db);
   if (!lookup) {
@@ -73,9 +85,11 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
   };
   if (!isSessionLive(found.session, lifetime, now)) return null;
   const user = toDomainUser(found.user);
-  if (!canSignIn(user).ok) return null;
-  if (now.getTime() - found.session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
+  if (!canSignIn(user).ok || !isVisible(found.user.accountId)) return null;
+  let lastSeenAt = found.session.lastSeenAt;
+  if (now.getTime() - lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_IN_MS) {
     await deps.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, found.session.id));
+    lastSeenAt = now;
   }
   const enabled = found.enabled ?? undefined;
   const policy = { required: found.required, deadline: found.deadline };
@@ -88,6 +102,8 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
     steppedUpAt: found.session.steppedUpAt,
     policy,
     enrolment,
+    secondFactorPassed: found.session.secondFactorPassed,
+    expiresAt: sessionExpiresAt({ ...found.session, lastSeenAt }, lifetime),
   };
 }
 
