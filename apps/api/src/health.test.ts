@@ -68,6 +68,10 @@ describe("health, readiness and the OpenAPI document", () => {
         "DELETE /api/me/sessions",
         "DELETE /api/me/sessions/{id}",
         "DELETE /api/team/members/{id}/sessions",
+        "GET /api/team/service-credentials",
+        "POST /api/team/service-credentials",
+        "DELETE /api/team/service-credentials/{id}",
+        "POST /api/introspect",
       ].sort(),
     );
     const docs = await context.app.request("/api/docs");

@@ -45,6 +45,22 @@ describe("§6.3 new password rules", () => {
     expect(asked).toEqual(["full width pass"]);
   });
 
+  it("§6.2 a new password is not the one it replaces, compared after NFKC", () => {
+    const replaced = "the inviter chose this one";
+    expect(checkNewPassword(replaced, { ...context, replaced })).toEqual({
+      ok: false,
+      reason: "same_as_current",
+    });
+    expect(
+      checkNewPassword("ﬃ ligatures are letters", { ...context, replaced: "ffi ligatures are letters" }),
+    ).toEqual({
+      ok: false,
+      reason: "same_as_current",
+    });
+    expect(checkNewPassword(`${replaced}!`, { ...context, replaced })).toEqual({ ok: true });
+    expect(checkNewPassword(replaced, context)).toEqual({ ok: true });
+  });
+
   it("every reason has a sentence for the page", () => {
     for (const sentence of Object.values(weakPasswordReasons)) expect(sentence).toMatch(/\.$/);
   });

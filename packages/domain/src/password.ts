@@ -15,13 +15,14 @@ export type PasswordCheck = { ok: true } | { ok: false; reason: WeakPasswordReas
 
 /**
  * §6.3 for sign-up, invitation, reset and change: bounds after NFKC, not among the common passwords
- * (`isCommon`, given the lower-cased normalised password, from a maintained list), not the email.
+ * (`isCommon`, given the lower-cased normalised password, from a maintained list), not the email;
+ * §6.2: not the password it replaces (`replaced`, at a change or an activation), compared after NFKC.
  * Length counts characters (code points), not UTF-16 units. The password is hashed as typed, so the
  * hashes of passwords chosen before this rule still match.
  */
 export function checkNewPassword(
   password: string,
-  context: { email: string; isCommon: (lowerCased: string) => boolean },
+  context: { email: string; isCommon: (lowerCased: string) => boolean; replaced?: string },
 ): PasswordCheck {
   const normalized = password.normalize("NFKC");
   const length = [...normalized].length;
@@ -29,6 +30,9 @@ export function checkNewPassword(
   if (length > MAX_PASSWORD_LENGTH) return { ok: false, reason: "too_long" };
   const lowerCased = normalized.toLowerCase();
   if (lowerCased.trim() === context.email.trim().toLowerCase()) return { ok: false, reason: "same_as_email" };
+  if (context.replaced !== undefined && normalized === context.replaced.normalize("NFKC")) {
+    return { ok: false, reason: "same_as_current" };
+  }
   if (context.isCommon(lowerCased)) return { ok: false, reason: "common" };
   return { ok: true };
 }

@@ -14,7 +14,6 @@ import {
 } from "../limits/password-throttle.js";
 import { toDomainUser, type UserRow } from "../users.js";
 import { consumeOneTimeToken } from "./consume-token.js";
-import { requireDifferentPassword } from "./different-password.js";
 import { requireStrongPassword } from "./password-rules.js";
 
 /** The pending member a live invitation link is for, or null (unknown, used or expired link). */
@@ -79,8 +78,11 @@ export async function activateMember({
   if (invitedMember.kind !== "member") throw new AppError("INVALID_TOKEN");
   const decision = canActivateMember(invitedMember);
   if (!decision.ok) throw new AppError(decision.reason);
-  requireStrongPassword(input.newPassword, { email: invited.email, field: "newPassword" });
-  requireDifferentPassword(input.newPassword, input.initialPassword, { field: "newPassword" });
+  requireStrongPassword(input.newPassword, {
+    email: invited.email,
+    field: "newPassword",
+    replaced: input.initialPassword,
+  });
   await checkInitialPassword(deps, invited, input.initialPassword, meta);
   const passwordHash = await admitPasswordHash(meta.clientAddress, deps.passwordHashCost).hash(
     input.newPassword,

@@ -16,7 +16,6 @@ import {
 } from "../limits/password-throttle.js";
 import { enqueueMail } from "../mail.js";
 import { requireStepUp, stepUpStateOf } from "../step-up/require-step-up.js";
-import { requireDifferentPassword } from "./different-password.js";
 import { requireStrongPassword } from "./password-rules.js";
 
 /**
@@ -66,8 +65,11 @@ export async function changePassword({
   const { auth } = input;
   const now = deps.clock.now();
   if (auth.enabled) requireStepUp(stepUpStateOf(auth), now);
-  requireStrongPassword(input.newPassword, { email: auth.row.email, field: "newPassword" });
-  requireDifferentPassword(input.newPassword, input.currentPassword, { field: "newPassword" });
+  requireStrongPassword(input.newPassword, {
+    email: auth.row.email,
+    field: "newPassword",
+    replaced: input.currentPassword,
+  });
   await checkCurrentPassword(deps, auth, input.currentPassword, meta);
   const passwordHash = await admitPasswordHash(meta.clientAddress, deps.passwordHashCost).hash(
     input.newPassword,
