@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { docsPage, docsScript, docsStyle } from "./routes/docs.js";
 import { meRoutes } from "./routes/me.js";
+import { ssoRoutes } from "./routes/sso.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -26,7 +27,8 @@ export function createApp(deps: Deps) {
     .route("/", teamRoutes)
     .route("/", teamSettingsRoutes)
     .route("/", teamTwoFactorPolicyRoutes)
-    .route("/", auditRoutes);
+    .route("/", auditRoutes)
+    .route("/", ssoRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

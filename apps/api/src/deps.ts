@@ -21,6 +21,8 @@ export interface Settings {
   sessionTtlInHours: number;
   sessionIdleInMinutes: number;
   trustProxyHops: number;
+  /** §7: accept an http:// OpenID issuer on a loopback address (local trials and tests only). */
+  ssoAllowsHttpLoopbackIssuer?: boolean;
 }
 
 /** Built once at start-up (main.ts) or per test file, and passed to createApp: nothing is hidden. */

@@ -37,6 +37,8 @@ const envSchema = z.object({
   SESSION_IDLE_MINUTES: positiveInt(30),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   WEB_DIST_DIR: z.string().optional(),
+  // §7: an http:// issuer on a loopback address (pnpm idp, tests); https is required otherwise.
+  SSO_ALLOW_HTTP_LOOPBACK_ISSUER: z.enum(["0", "1"]).default("0"),
 });
 
 export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };

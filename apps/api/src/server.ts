@@ -38,6 +38,7 @@ export async function runServer(clock: Clock): Promise<void> {
       sessionTtlInHours: env.SESSION_TTL_HOURS,
       sessionIdleInMinutes: env.SESSION_IDLE_MINUTES,
       trustProxyHops: env.TRUST_PROXY,
+      ssoAllowsHttpLoopbackIssuer: env.SSO_ALLOW_HTTP_LOOPBACK_ISSUER === "1",
     },
   };
   const app = createApp(deps);

@@ -26,6 +26,12 @@ export const auditEventTypes = [
   "account.password_changed",
   "account.email_change_requested",
   "account.email_changed",
+  "team.sso_changed",
+  "sso.signed_in",
+  "sso.stepped_up",
+  "sso.member_linked",
+  "sso.member_created",
+  "sso.sign_in_refused",
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -14,3 +14,4 @@ export * from "./step-up.js";
 export * from "./team.js";
 export * from "./time.js";
 export * from "./totp.js";
+export * from "./sso.js";

@@ -9,7 +9,7 @@ import {
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Db, Queryable } from "../../db/connect.js";
-import { accounts, sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
+import { accounts, sessions, signInChallenges, teamSso, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { USER_AGENT_MAX_LENGTH } from "../../http/user-agent.js";
 import type { RequestMeta } from "../context.js";
@@ -35,6 +35,8 @@ export interface SessionUser {
   /** Require 2FA for members: the team policy, read live with the session, and what it asks of this user. */
   policy: MemberTwoFactorPolicy;
   enrolment: MemberEnrolment;
+  /** §7.3: the team's SSO is on (an SSO member's step-up is then a fresh sign-in at the provider). */
+  isTeamSsoEnabled: boolean;
 }
 
 function sessionLookupOn(db: Db) {
@@ -45,11 +47,13 @@ function sessionLookupOn(db: Db) {
       enabled: twoFactors,
       required: accounts.requireMemberTwoFactor,
       deadline: accounts.memberTwoFactorDeadline,
+      isTeamSsoEnabled: teamSso.enabled,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .leftJoin(twoFactors, eq(twoFactors.userId, sessions.userId))
+    .leftJoin(teamSso, eq(teamSso.accountId, users.accountId))
     .where(eq(sessions.tokenHash, sql.placeholder("tokenHash")))
     .prepare("resolve_session");
 }
@@ -88,6 +92,7 @@ export async function resolveSession(deps: Deps, token: string): Promise<Session
     steppedUpAt: found.session.steppedUpAt,
     policy,
     enrolment,
+    isTeamSsoEnabled: found.isTeamSsoEnabled === true,
   };
 }
 
