@@ -37,7 +37,10 @@ async function readForm(req) {
 export async function startTestIdp({ port = 0, host = "127.0.0.1", clients, autoCreateAccounts = false }) {
   const accounts = new Map();
   let nextSub = 1;
-  const addAccount = ({ email, emailVerified = true, sub, name }) => {
+  const addAccount = (input) => {
+    const { email, sub, name } = input;
+    // emailVerified: true unless given; given as undefined, the claim is left out.
+    const emailVerified = "emailVerified" in input ? input.emailVerified : true;
     const account = { sub: sub ?? `user-${nextSub++}`, email, emailVerified, name: name ?? email.split("@")[0] };
     accounts.set(email.toLowerCase(), account);
     return account;
@@ -59,7 +62,7 @@ export async function startTestIdp({ port = 0, host = "127.0.0.1", clients, auto
     jwks: { keys: [jwk] },
     cookies: { keys: ["cloud2fa test identity provider"] },
     pkce: { required: () => true, methods: ["S256"] },
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    claims: { acr: null, amr: null, auth_time: null, openid: ["sub", "acr", "amr", "auth_time"], email: ["email", "email_verified"], profile: ["name"] },
     conformIdTokenClaims: false,
     acrValues: [ACR],
     features: { devInteractions: { enabled: false } },

@@ -103,7 +103,10 @@ export interface FinishedSso {
 export async function openCallback(context: TestContext, callbackUrl: URL, cookie: string): Promise<FinishedSso> {
   const response = await call(context, "GET", `/api/auth/sso/callback${callbackUrl.search}`, { cookie });
   const location = new URL(response.headers.get("location") ?? "http://missing.invalid/");
-  const session = response.cookie?.startsWith("cloud2fa_session=") ? response.cookie : undefined;
+  const session = response.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0] ?? "")
+    .find((pair) => pair.startsWith("cloud2fa_session=") && pair.length > "cloud2fa_session=".length);
   return { response, location, session };
 }
 
