@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createHmac, createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { type TestIdp, type TestIdpAccount, startTestIdp } from "../../scripts/test-idp.mjs";
 import { type ApiResponse, call, PASSWORD, PUBLIC_URL, type TestContext } from "./harness.js";
@@ -163,7 +163,7 @@ export interface ProviderDouble {
 export async function startProviderDouble(metadata: Record<string, unknown> = {}): Promise<ProviderDouble> {
   const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const publicJwk = { ...createPublicKey(keys.publicKey).export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" };
+  const publicJwk = { ...keys.publicKey.export({ format: "jwk" }), kid: "k1", alg: "RS256", use: "sig" };
   const nonces = new Map<string, string>();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
