@@ -13,7 +13,12 @@ export interface TestIdpAccount {
 
 export interface TestIdp {
   issuer: string;
-  addAccount(input: { email: string; emailVerified?: boolean | undefined; sub?: string; name?: string }): TestIdpAccount;
+  addAccount(input: {
+    email: string;
+    emailVerified?: boolean | undefined;
+    sub?: string;
+    name?: string;
+  }): TestIdpAccount;
   close(): Promise<void>;
 }
 

@@ -41,7 +41,12 @@ export async function startTestIdp({ port = 0, host = "127.0.0.1", clients, auto
     const { email, sub, name } = input;
     // emailVerified: true unless given; given as undefined, the claim is left out.
     const emailVerified = "emailVerified" in input ? input.emailVerified : true;
-    const account = { sub: sub ?? `user-${nextSub++}`, email, emailVerified, name: name ?? email.split("@")[0] };
+    const account = {
+      sub: sub ?? `user-${nextSub++}`,
+      email,
+      emailVerified,
+      name: name ?? email.split("@")[0],
+    };
     accounts.set(email.toLowerCase(), account);
     return account;
   };
@@ -62,7 +67,14 @@ export async function startTestIdp({ port = 0, host = "127.0.0.1", clients, auto
     jwks: { keys: [jwk] },
     cookies: { keys: ["cloud2fa test identity provider"] },
     pkce: { required: () => true, methods: ["S256"] },
-    claims: { acr: null, amr: null, auth_time: null, openid: ["sub", "acr", "amr", "auth_time"], email: ["email", "email_verified"], profile: ["name"] },
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      openid: ["sub", "acr", "amr", "auth_time"],
+      email: ["email", "email_verified"],
+      profile: ["name"],
+    },
     conformIdTokenClaims: false,
     acrValues: [ACR],
     features: { devInteractions: { enabled: false } },
@@ -94,12 +106,18 @@ export async function startTestIdp({ port = 0, host = "127.0.0.1", clients, auto
       }
       const email = ((await readForm(req)).get("email") ?? "").trim();
       const account =
-        accounts.get(email.toLowerCase()) ?? (autoCreateAccounts && email.includes("@") ? addAccount({ email }) : null);
+        accounts.get(email.toLowerCase()) ??
+        (autoCreateAccounts && email.includes("@") ? addAccount({ email }) : null);
       if (!account) {
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page(details.uid, "No such account."));
+        res
+          .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+          .end(page(details.uid, "No such account."));
         return;
       }
-      const grant = new provider.Grant({ accountId: account.sub, clientId: String(details.params.client_id) });
+      const grant = new provider.Grant({
+        accountId: account.sub,
+        clientId: String(details.params.client_id),
+      });
       grant.addOIDCScope(String(details.params.scope ?? "openid"));
       const grantId = await grant.save();
       await provider.interactionFinished(

@@ -371,10 +371,22 @@ const endpoints: Record<string, Endpoint> = {
     }),
     required: ["issuer", "clientId", "allowedDomains", "jitEnabled", "jitRoles", "enabled"],
     badValues: {
-      issuer: ["", "not a url", `https://${"a".repeat(600)}.example.com`, ...unstorable("https://idp.example.com")],
+      issuer: [
+        "",
+        "not a url",
+        `https://${"a".repeat(600)}.example.com`,
+        ...unstorable("https://idp.example.com"),
+      ],
       clientId: ["", "x".repeat(513), ...unstorable("client")],
       clientSecret: ["", "x".repeat(2049), ...unstorable("secret")],
-      allowedDomains: [[], ["not a domain"], ["example"], [""], ["a\u0000.com"], Array(51).fill("example.com")],
+      allowedDomains: [
+        [],
+        ["not a domain"],
+        ["example"],
+        [""],
+        ["a\u0000.com"],
+        Array(51).fill("example.com"),
+      ],
       jitRoles: [["owner"], [""], ["auditor", 1]],
     },
   },
@@ -597,18 +609,25 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     const cases = badCases(endpoint, scene);
     if (endpoint.redirectsBadInput) {
       for (const bad of endpoint.redirectsBadInput(scene)) {
-        const response = await call(context, "GET", bad.path, { ...(bad.cookie ? { cookie: bad.cookie } : {}) });
+        const response = await call(context, "GET", bad.path, {
+          ...(bad.cookie ? { cookie: bad.cookie } : {}),
+        });
         expect(response.status, bad.path).toBe(302);
         const location = new URL(response.headers.get("location") ?? "");
         expect(location.pathname, bad.path).toMatch(/^\/member\/sso/);
         expect(location.searchParams.get("error"), bad.path).toBe(bad.error);
-        expect(response.headers.getSetCookie().some((line) => line.startsWith("cloud2fa_session=")), bad.path).toBe(false);
+        expect(
+          response.headers.getSetCookie().some((line) => line.startsWith("cloud2fa_session=")),
+          bad.path,
+        ).toBe(false);
       }
       // S8: a refusal of a named team is audited; nothing else changes.
       const after = await snapshot();
       expect({ ...after, audit_events: [] }).toEqual({ ...before, audit_events: [] });
       expect(
-        (after.audit_events ?? []).filter((row) => !(before.audit_events ?? []).includes(row)).every((row) => row.includes("sso.sign_in_refused")),
+        (after.audit_events ?? [])
+          .filter((row) => !(before.audit_events ?? []).includes(row))
+          .every((row) => row.includes("sso.sign_in_refused")),
       ).toBe(true);
       return;
     }

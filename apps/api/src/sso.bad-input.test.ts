@@ -54,7 +54,11 @@ async function teamWithMember(issuer: string) {
   return { root, member };
 }
 
-function expectRefused(finished: { location: URL; session: string | undefined }, accountId: string, code: string) {
+function expectRefused(
+  finished: { location: URL; session: string | undefined },
+  accountId: string,
+  code: string,
+) {
   expect(finished.location.href).toBe(`http://cloud2fa.test/member/sso/${accountId}?error=${code}`);
   expect(finished.session).toBeUndefined();
 }
@@ -68,10 +72,18 @@ describe("§7.2 state", () => {
     const before = await sessionCount();
     const noState = new URL(callbackUrl);
     noState.searchParams.delete("state");
-    expectRefused(await openCallback(context, noState, started.ssoCookie), root.accountId, "SSO_STATE_INVALID");
+    expectRefused(
+      await openCallback(context, noState, started.ssoCookie),
+      root.accountId,
+      "SSO_STATE_INVALID",
+    );
     const wrongState = new URL(callbackUrl);
     wrongState.searchParams.set("state", "x".repeat(43));
-    expectRefused(await openCallback(context, wrongState, started.ssoCookie), root.accountId, "SSO_STATE_INVALID");
+    expectRefused(
+      await openCallback(context, wrongState, started.ssoCookie),
+      root.accountId,
+      "SSO_STATE_INVALID",
+    );
     // Without the browser's cookie (another browser was handed the link): refused, and the state stays usable.
     const noCookie = await openCallback(context, callbackUrl, "");
     expect(noCookie.location.href).toBe("http://cloud2fa.test/member/sso?error=SSO_STATE_INVALID");
@@ -120,7 +132,11 @@ describe("§7.2 state", () => {
     const startedA = await startSso(context, teamA.root.accountId);
     const startedB = await startSso(context, teamB.root.accountId);
     const callbackA = await signInAtIdp(startedA.location.href, teamA.member.email);
-    expectRefused(await openCallback(context, callbackA, startedB.ssoCookie), teamB.root.accountId, "SSO_STATE_INVALID");
+    expectRefused(
+      await openCallback(context, callbackA, startedB.ssoCookie),
+      teamB.root.accountId,
+      "SSO_STATE_INVALID",
+    );
     // The team named in the cookie decides nothing: the state's own team signs in its own member.
     const renamedCookie = startedA.ssoCookie.replace(teamA.root.accountId, teamB.root.accountId);
     const signedIn = await openCallback(context, callbackA, renamedCookie);
@@ -134,8 +150,14 @@ describe("§7.2 state", () => {
     const started = await startSso(context, root.accountId);
     const callbackUrl = await signInAtIdp(started.location.href, member.email);
     context.clock.advance(10 * 60 + 1);
-    expectRefused(await openCallback(context, callbackUrl, started.ssoCookie), root.accountId, "SSO_STATE_INVALID");
-    expect((await context.deps.db.select().from(ssoSignIns)).every((row) => row.consumedAt === null)).toBe(true);
+    expectRefused(
+      await openCallback(context, callbackUrl, started.ssoCookie),
+      root.accountId,
+      "SSO_STATE_INVALID",
+    );
+    expect((await context.deps.db.select().from(ssoSignIns)).every((row) => row.consumedAt === null)).toBe(
+      true,
+    );
   });
 });
 
@@ -155,35 +177,82 @@ describe("§7.2 ID tokens no provider should issue (a hand-rolled provider doubl
   });
   const cases: [string, (token: CraftedToken) => CraftedToken, string][] = [
     ["alg none", (token) => ({ ...token, signWith: "none" }), "SSO_TOKEN_INVALID"],
-    ["HMAC with the client secret", (token) => ({ ...token, signWith: { hmac: CLIENT.client_secret } }), "SSO_TOKEN_INVALID"],
-    ["a key not in the provider's JWKS", (token) => ({ ...token, signWith: "other-rs256" }), "SSO_TOKEN_INVALID"],
-    ["a wrong issuer", (token) => ({ claims: { ...token.claims, iss: "https://evil.example" } }), "SSO_TOKEN_INVALID"],
-    ["a wrong audience", (token) => ({ claims: { ...token.claims, aud: "another-client" } }), "SSO_TOKEN_INVALID"],
-    ["a wrong nonce", (token) => ({ claims: { ...token.claims, nonce: "not-the-nonce" } }), "SSO_TOKEN_INVALID"],
+    [
+      "HMAC with the client secret",
+      (token) => ({ ...token, signWith: { hmac: CLIENT.client_secret } }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "a key not in the provider's JWKS",
+      (token) => ({ ...token, signWith: "other-rs256" }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "a wrong issuer",
+      (token) => ({ claims: { ...token.claims, iss: "https://evil.example" } }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "a wrong audience",
+      (token) => ({ claims: { ...token.claims, aud: "another-client" } }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "a wrong nonce",
+      (token) => ({ claims: { ...token.claims, nonce: "not-the-nonce" } }),
+      "SSO_TOKEN_INVALID",
+    ],
     ["no nonce", (token) => ({ claims: { ...token.claims, nonce: undefined } }), "SSO_TOKEN_INVALID"],
-    ["expired beyond the 60 s leeway", (token) => ({ claims: { ...token.claims, iat: now() - 600, exp: now() - 61 } }), "SSO_TOKEN_INVALID"],
-    ["not yet valid beyond the leeway", (token) => ({ claims: { ...token.claims, nbf: now() + 120 } }), "SSO_TOKEN_INVALID"],
-    ["email_verified false", (token) => ({ claims: { ...token.claims, email_verified: false } }), "SSO_EMAIL_NOT_VERIFIED"],
-    ["email_verified missing", (token) => ({ claims: { ...token.claims, email_verified: undefined } }), "SSO_EMAIL_NOT_VERIFIED"],
-    ["email_verified as a string", (token) => ({ claims: { ...token.claims, email_verified: "true" } }), "SSO_EMAIL_NOT_VERIFIED"],
-    ["a domain not allowed", (token) => ({ claims: { ...token.claims, email: "ada@evil.example" } }), "SSO_DOMAIN_NOT_ALLOWED"],
+    [
+      "expired beyond the 60 s leeway",
+      (token) => ({ claims: { ...token.claims, iat: now() - 600, exp: now() - 61 } }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "not yet valid beyond the leeway",
+      (token) => ({ claims: { ...token.claims, nbf: now() + 120 } }),
+      "SSO_TOKEN_INVALID",
+    ],
+    [
+      "email_verified false",
+      (token) => ({ claims: { ...token.claims, email_verified: false } }),
+      "SSO_EMAIL_NOT_VERIFIED",
+    ],
+    [
+      "email_verified missing",
+      (token) => ({ claims: { ...token.claims, email_verified: undefined } }),
+      "SSO_EMAIL_NOT_VERIFIED",
+    ],
+    [
+      "email_verified as a string",
+      (token) => ({ claims: { ...token.claims, email_verified: "true" } }),
+      "SSO_EMAIL_NOT_VERIFIED",
+    ],
+    [
+      "a domain not allowed",
+      (token) => ({ claims: { ...token.claims, email: "ada@evil.example" } }),
+      "SSO_DOMAIN_NOT_ALLOWED",
+    ],
   ];
 
-  it.each(cases)("§7.2 %s: refused with no session and nothing created, audited", async (_label, craft, code) => {
-    const { root, member } = await teamWithMember(double.issuer);
-    const usersBefore = (await context.deps.db.select().from(users)).length;
-    const sessionsBefore = await sessionCount();
-    const started = await startSso(context, root.accountId);
-    const nonce = double.nonceOf(started.location);
-    double.answer = () => craft(good(nonce, member.email));
-    const callbackUrl = new URL("http://cloud2fa.test/api/auth/sso/callback");
-    callbackUrl.searchParams.set("code", "crafted");
-    callbackUrl.searchParams.set("state", started.location.searchParams.get("state") ?? "");
-    expectRefused(await openCallback(context, callbackUrl, started.ssoCookie), root.accountId, code);
-    expect((await context.deps.db.select().from(users)).length).toBe(usersBefore);
-    expect(await sessionCount()).toBe(sessionsBefore);
-    expect((await refusals(root.cookie)).map((event) => event.detail.reason)).toEqual([code]);
-  });
+  it.each(cases)(
+    "§7.2 %s: refused with no session and nothing created, audited",
+    async (_label, craft, code) => {
+      const { root, member } = await teamWithMember(double.issuer);
+      const usersBefore = (await context.deps.db.select().from(users)).length;
+      const sessionsBefore = await sessionCount();
+      const started = await startSso(context, root.accountId);
+      const nonce = double.nonceOf(started.location);
+      double.answer = () => craft(good(nonce, member.email));
+      const callbackUrl = new URL("http://cloud2fa.test/api/auth/sso/callback");
+      callbackUrl.searchParams.set("code", "crafted");
+      callbackUrl.searchParams.set("state", started.location.searchParams.get("state") ?? "");
+      expectRefused(await openCallback(context, callbackUrl, started.ssoCookie), root.accountId, code);
+      expect((await context.deps.db.select().from(users)).length).toBe(usersBefore);
+      expect(await sessionCount()).toBe(sessionsBefore);
+      expect((await refusals(root.cookie)).map((event) => event.detail.reason)).toEqual([code]);
+    },
+  );
 
   it("§7.2 the double's well-formed token signs the SSO member in (the cases above differ by one thing)", async () => {
     const { root, member } = await teamWithMember(double.issuer);
@@ -214,7 +283,14 @@ describe("§7.2 the provider unreachable or slow", () => {
     const started = await startSso(context, root.accountId);
     const nonce = double.nonceOf(started.location);
     double.answer = () => ({
-      claims: { iss: double.issuer, aud: CLIENT.client_id, sub: "s", nonce, email: member.email, email_verified: true },
+      claims: {
+        iss: double.issuer,
+        aud: CLIENT.client_id,
+        sub: "s",
+        nonce,
+        email: member.email,
+        email_verified: true,
+      },
     });
     double.delayInMs = 15_000;
     const callbackUrl = new URL("http://cloud2fa.test/api/auth/sso/callback");
@@ -227,7 +303,9 @@ describe("§7.2 the provider unreachable or slow", () => {
     expectRefused(finished, root.accountId, "SSO_PROVIDER_UNAVAILABLE");
     expect(elapsedInMs).toBeGreaterThanOrEqual(9_000);
     expect(elapsedInMs).toBeLessThan(14_000);
-    expect((await refusals(root.cookie)).map((event) => event.detail.reason)).toEqual(["SSO_PROVIDER_UNAVAILABLE"]);
+    expect((await refusals(root.cookie)).map((event) => event.detail.reason)).toEqual([
+      "SSO_PROVIDER_UNAVAILABLE",
+    ]);
   }, 40_000);
 
   it("§7.1 a slow issuer on save: 422 SSO_DISCOVERY_FAILED within the bounded wait", async () => {

@@ -2,7 +2,15 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSecret } from "./crypto/secret-box.js";
 import { teamSso, users } from "./db/schema/index.js";
-import { call, createMember, createRoot, enableTotp, PASSWORD, type TestContext, useTestApp } from "./test/harness.js";
+import {
+  call,
+  createMember,
+  createRoot,
+  enableTotp,
+  PASSWORD,
+  type TestContext,
+  useTestApp,
+} from "./test/harness.js";
 import {
   CLIENT,
   configureSso,
@@ -66,7 +74,12 @@ describe("§7.1 configuration", () => {
     const root = await createRoot(context);
     const saved = await configureSso(context, root, idp.issuer);
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ configured: true, enabled: true, issuer: idp.issuer, clientSecretSet: true });
+    expect(saved.body).toMatchObject({
+      configured: true,
+      enabled: true,
+      issuer: idp.issuer,
+      clientSecretSet: true,
+    });
     expect(JSON.stringify(saved.body)).not.toContain(CLIENT.client_secret);
     const read = await call(context, "GET", "/api/team/sso", { cookie: root.cookie });
     expect(JSON.stringify(read.body)).not.toContain(CLIENT.client_secret);
@@ -89,11 +102,14 @@ describe("§7.1 configuration", () => {
       },
     });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ allowedDomains: ["example.com", "example.org"], jitRoles: ["auditor"] });
+    expect(again.body).toMatchObject({
+      allowedDomains: ["example.com", "example.org"],
+      jitRoles: ["auditor"],
+    });
     const [kept] = await context.deps.db.select().from(teamSso).where(eq(teamSso.accountId, root.accountId));
-    expect(openSecret(context.deps.keys, { sealed: kept?.clientSecretCiphertext ?? "", userId: root.accountId })).toBe(
-      CLIENT.client_secret,
-    );
+    expect(
+      openSecret(context.deps.keys, { sealed: kept?.clientSecretCiphertext ?? "", userId: root.accountId }),
+    ).toBe(CLIENT.client_secret);
   });
 
   it("§7.1 a first save without a client secret is refused (400) and stores nothing", async () => {
@@ -186,7 +202,9 @@ describe("§7.1 configuration", () => {
     const signedIn = await signInWithSso(context, root.accountId, member.email);
     expect((await call(context, "DELETE", "/api/team/sso", { cookie: root.cookie })).status).toBe(204);
     expect((await call(context, "GET", "/api/me", { cookie: signedIn.session })).status).toBe(401);
-    expect((await call(context, "GET", "/api/team/sso", { cookie: root.cookie })).body.configured).toBe(false);
+    expect((await call(context, "GET", "/api/team/sso", { cookie: root.cookie })).body.configured).toBe(
+      false,
+    );
     expect((await call(context, "DELETE", "/api/team/sso", { cookie: root.cookie })).status).toBe(404);
   });
 
@@ -252,10 +270,17 @@ describe("§7.2 sign-in", () => {
     const signedIn = await signInWithSso(context, root.accountId, "newcomer@example.com");
     expect(signedIn.session).toBeDefined();
     const me = await call(context, "GET", "/api/me", { cookie: signedIn.session });
-    expect(me.body).toMatchObject({ kind: "member", sso: true, status: "active", email: "newcomer@example.com" });
+    expect(me.body).toMatchObject({
+      kind: "member",
+      sso: true,
+      status: "active",
+      email: "newcomer@example.com",
+    });
     expect([...me.body.roles].sort()).toEqual(["auditor", "project_user"]);
     const members = await call(context, "GET", "/api/team/members", { cookie: root.cookie });
-    expect(members.body.members.find((m: { email: string }) => m.email === "newcomer@example.com")).toMatchObject({
+    expect(
+      members.body.members.find((m: { email: string }) => m.email === "newcomer@example.com"),
+    ).toMatchObject({
       sso: true,
       status: "active",
     });
@@ -271,7 +296,9 @@ describe("§7.2 sign-in", () => {
     const root = await ssoTeam();
     idp.addAccount({ email: "stranger@example.com" });
     const refused = await signInWithSso(context, root.accountId, "stranger@example.com");
-    expect(refused.location.href).toBe(`http://cloud2fa.test/member/sso/${root.accountId}?error=SSO_NO_MEMBER`);
+    expect(refused.location.href).toBe(
+      `http://cloud2fa.test/member/sso/${root.accountId}?error=SSO_NO_MEMBER`,
+    );
     expect(refused.session).toBeUndefined();
     const event = (await auditTypes(root.cookie)).find((e) => e.type === "sso.sign_in_refused");
     expect(event?.detail).toMatchObject({ reason: "SSO_NO_MEMBER", email: "stranger@example.com" });
@@ -300,7 +327,10 @@ describe("§7.2 sign-in", () => {
   it("§7.2 a disabled SSO member is refused SSO_MEMBER_DISABLED", async () => {
     const root = await ssoTeam();
     const member = await ssoMember(root);
-    await call(context, "PATCH", `/api/team/members/${member.id}`, { cookie: root.cookie, body: { status: "disabled" } });
+    await call(context, "PATCH", `/api/team/members/${member.id}`, {
+      cookie: root.cookie,
+      body: { status: "disabled" },
+    });
     const refused = await signInWithSso(context, root.accountId, member.email);
     expect(refused.location.searchParams.get("error")).toBe("SSO_MEMBER_DISABLED");
     expect(refused.session).toBeUndefined();
@@ -380,20 +410,33 @@ describe("§7.3 SSO members", () => {
     const signedIn = await signInWithSso(context, root.accountId, admin.email);
     const session = signedIn.session ?? "";
     const change = () =>
-      call(context, "PATCH", `/api/team/members/${target.id}`, { cookie: session, body: { roles: ["auditor"] } });
+      call(context, "PATCH", `/api/team/members/${target.id}`, {
+        cookie: session,
+        body: { roles: ["auditor"] },
+      });
     expectStepUpRequired(await change());
-    const started = await startSso(context, root.accountId, { query: "?stepUp=1&returnTo=/member/team", cookie: session });
+    const started = await startSso(context, root.accountId, {
+      query: "?stepUp=1&returnTo=/member/team",
+      cookie: session,
+    });
     expect(started.location.searchParams.get("prompt")).toBe("login");
     expect(started.location.searchParams.get("max_age")).toBe("0");
     const { signInAtIdp, openCallback } = await import("./test/oidc-provider.js");
-    const stepped = await openCallback(context, await signInAtIdp(started.location.href, admin.email), started.ssoCookie);
+    const stepped = await openCallback(
+      context,
+      await signInAtIdp(started.location.href, admin.email),
+      started.ssoCookie,
+    );
     expect(stepped.location.href).toBe("http://cloud2fa.test/member/team");
     expect(stepped.session).toBeUndefined();
     expect((await change()).status).toBe(200);
     expect((await auditTypes(root.cookie)).map((event) => event.type)).toContain("sso.stepped_up");
     await makeStale(context, [session]);
     expectStepUpRequired(
-      await call(context, "PATCH", `/api/team/members/${target.id}`, { cookie: session, body: { roles: ["project_user"] } }),
+      await call(context, "PATCH", `/api/team/members/${target.id}`, {
+        cookie: session,
+        body: { roles: ["project_user"] },
+      }),
     );
   });
 

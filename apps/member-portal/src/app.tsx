@@ -5,6 +5,7 @@ import {
   EnrolmentBanner,
   Layout,
   Protected as SignedIn,
+  SsoTwoFactorNotice,
   TeamPage,
   TwoFactorSettings,
   TwoFactorStatus,
@@ -15,6 +16,7 @@ import { createResource, type JSX, Show } from "solid-js";
 import { auditClient, signOut, teamClient, teamSettingsClient, twoFactorClient } from "./api.js";
 import { ActivateRoute } from "./routes/activate.js";
 import { SignInRoute } from "./routes/sign-in.js";
+import { SsoSignInRoute } from "./routes/sso-sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
@@ -104,7 +106,10 @@ function Settings() {
   return (
     <Protected>
       <h1>Settings</h1>
-      <Show when={me()}>
+      <Show when={me()?.sso}>
+        <SsoTwoFactorNotice />
+      </Show>
+      <Show when={me() && !me()?.sso ? me() : undefined}>
         {(user) => (
           <TwoFactorSettings
             me={user()}
@@ -126,6 +131,7 @@ export function App() {
       <Route path="/" component={Home} />
       <Route path="/signin" component={SignInRoute} />
       <Route path="/activate" component={ActivateRoute} />
+      <Route path="/sso/:accountId?" component={SsoSignInRoute} />
       <Route path="/settings" component={Settings} />
       <Route
         path="/team"

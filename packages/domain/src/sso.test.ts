@@ -35,17 +35,34 @@ describe("§7.2 isEmailDomainAllowed", () => {
 
 describe("§7.2 ssoSignInDecision", () => {
   const cases: [string, Parameters<typeof ssoSignInDecision>[0], ReturnType<typeof ssoSignInDecision>][] = [
-    ["linked member signs in", { policy, identity, linked: ssoMember, byEmail: null }, { ok: true, action: "sign_in" }],
-    ["SSO member by email is linked", { policy, identity, linked: null, byEmail: ssoMember }, { ok: true, action: "link" }],
+    [
+      "linked member signs in",
+      { policy, identity, linked: ssoMember, byEmail: null },
+      { ok: true, action: "sign_in" },
+    ],
+    [
+      "SSO member by email is linked",
+      { policy, identity, linked: null, byEmail: ssoMember },
+      { ok: true, action: "link" },
+    ],
     [
       "JIT on creates with the JIT roles",
       { policy: { ...policy, jitEnabled: true }, identity, linked: null, byEmail: null },
       { ok: true, action: "create", roles: ["project_user"] },
     ],
-    ["JIT off, nobody: refused", { policy, identity, linked: null, byEmail: null }, { ok: false, reason: "SSO_NO_MEMBER" }],
+    [
+      "JIT off, nobody: refused",
+      { policy, identity, linked: null, byEmail: null },
+      { ok: false, reason: "SSO_NO_MEMBER" },
+    ],
     [
       "a password member with the address is not taken over (even with JIT on)",
-      { policy: { ...policy, jitEnabled: true }, identity, linked: null, byEmail: { ...ssoMember, isSso: false } },
+      {
+        policy: { ...policy, jitEnabled: true },
+        identity,
+        linked: null,
+        byEmail: { ...ssoMember, isSso: false },
+      },
       { ok: false, reason: "SSO_NO_MEMBER" },
     ],
     [

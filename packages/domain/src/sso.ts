@@ -94,7 +94,8 @@ export function ssoSignInDecision(input: {
   const { policy, identity, linked, byEmail } = input;
   if (!policy.enabled) return refuseSso("SSO_NO_MEMBER");
   if (identity.emailVerified !== true || !identity.email) return refuseSso("SSO_EMAIL_NOT_VERIFIED");
-  if (!isEmailDomainAllowed(identity.email, policy.allowedDomains)) return refuseSso("SSO_DOMAIN_NOT_ALLOWED");
+  if (!isEmailDomainAllowed(identity.email, policy.allowedDomains))
+    return refuseSso("SSO_DOMAIN_NOT_ALLOWED");
   if (linked) {
     const decided = memberDecision(linked);
     return decided.ok ? { ok: true, action: "sign_in" } : refuseSso(decided.reason as SsoSignInRefusal);

@@ -3,6 +3,7 @@ import { hc } from "hono/client";
 import type { AuditClient } from "./audit-page.js";
 import { expectOk } from "./errors.js";
 import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js";
+import type { SsoSettingsClient } from "./sso-settings-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -93,4 +94,14 @@ export const challengeClient = {
   resend: async (challengeId: string) => {
     await expectOk(challenge.resend.$post({ param: { challengeId } }));
   },
+};
+
+// §7: single sign-on.
+export const ssoSettingsClient: SsoSettingsClient = {
+  read: () => expectOk(api.team.sso.$get()),
+  save: (input) => expectOk(api.team.sso.$put({ json: input })),
+  remove: async () => {
+    await expectOk(api.team.sso.$delete());
+  },
+  stepUp: stepUpClient,
 };

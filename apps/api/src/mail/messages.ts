@@ -157,7 +157,9 @@ export function ssoChangedMessage(
       : "";
   return {
     to,
-    subject: input.enabled ? "Single sign-on changed for your team" : "Single sign-on turned off for your team",
+    subject: input.enabled
+      ? "Single sign-on changed for your team"
+      : "Single sign-on turned off for your team",
     text: `${state}${previous}\nChanged by ${input.by} at ${input.at.toISOString()}. The SSO members' sessions were ended.\n\nIf this was not you, sign in to the console, check Team settings and change your password.\n`,
   };
 }

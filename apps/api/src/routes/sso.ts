@@ -21,7 +21,10 @@ const Domain = z
   .trim()
   .min(1)
   .max(253)
-  .regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\.?$/, "expected a domain such as example.com");
+  .regex(
+    /^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\.?$/,
+    "expected a domain such as example.com",
+  );
 
 const SsoSettings = z
   .object({
@@ -42,7 +45,10 @@ const SsoSettings = z
 const SsoSettingsBody = z.strictObject({
   issuer: FreeText.min(1).max(512).url(),
   clientId: FreeText.min(1).max(512),
-  clientSecret: FreeText.min(1).max(2048).optional().describe("Required the first time; omitted keeps the stored one"),
+  clientSecret: FreeText.min(1)
+    .max(2048)
+    .optional()
+    .describe("Required the first time; omitted keeps the stored one"),
   allowedDomains: z.array(Domain).min(1).max(50),
   jitEnabled: z.boolean(),
   jitRoles: z.array(z.enum(memberRoles)).max(memberRoles.length),

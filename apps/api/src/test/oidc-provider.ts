@@ -1,6 +1,6 @@
 import { createHmac, createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { type TestIdp, type TestIdpAccount, startTestIdp } from "../../scripts/test-idp.mjs";
+import { startTestIdp, type TestIdp, type TestIdpAccount } from "../../scripts/test-idp.mjs";
 import { type ApiResponse, call, PASSWORD, PUBLIC_URL, type TestContext } from "./harness.js";
 
 export { startTestIdp, type TestIdp, type TestIdpAccount };
@@ -45,7 +45,8 @@ export async function signInAtIdp(authorizationUrl: string, email: string): Prom
       : await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
     jar.take(response);
     const location = response.headers.get("location");
-    if (!location) throw new Error(`the provider stopped at ${url.href}: ${response.status} ${await response.text()}`);
+    if (!location)
+      throw new Error(`the provider stopped at ${url.href}: ${response.status} ${await response.text()}`);
     url = new URL(location, url);
   }
   throw new Error("too many redirects at the provider");
@@ -100,7 +101,11 @@ export interface FinishedSso {
   session: string | undefined;
 }
 
-export async function openCallback(context: TestContext, callbackUrl: URL, cookie: string): Promise<FinishedSso> {
+export async function openCallback(
+  context: TestContext,
+  callbackUrl: URL,
+  cookie: string,
+): Promise<FinishedSso> {
   const response = await call(context, "GET", `/api/auth/sso/callback${callbackUrl.search}`, { cookie });
   const location = new URL(response.headers.get("location") ?? "http://missing.invalid/");
   const session = response.headers
@@ -126,7 +131,11 @@ export async function signInWithSso(
 }
 
 /** A member flagged SSO by the root (PATCH sso: true); activated unless `activate: false`. */
-export async function flagSso(context: TestContext, root: { cookie: string }, memberId: string): Promise<void> {
+export async function flagSso(
+  context: TestContext,
+  root: { cookie: string },
+  memberId: string,
+): Promise<void> {
   const patched = await call(context, "PATCH", `/api/team/members/${memberId}`, {
     cookie: root.cookie,
     body: { sso: true },

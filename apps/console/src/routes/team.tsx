@@ -1,7 +1,7 @@
 import { canChangeTeamSettings } from "@cloud2fa/domain";
-import { TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
+import { SsoSettingsCard, TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
 import { Show } from "solid-js";
-import { memberTwoFactorPolicyClient, teamClient, teamSettingsClient } from "../api.js";
+import { memberTwoFactorPolicyClient, ssoSettingsClient, teamClient, teamSettingsClient } from "../api.js";
 import { me } from "../session.js";
 
 export function TeamRoute() {
@@ -16,6 +16,9 @@ export function TeamRoute() {
               policyClient={memberTwoFactorPolicyClient}
               method={user().twoFactor.method}
             />
+          </Show>
+          <Show when={user().kind === "root"}>
+            <SsoSettingsCard client={ssoSettingsClient} method={user().twoFactor.method} />
           </Show>
         </>
       )}

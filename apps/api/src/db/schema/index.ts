@@ -1,5 +1,5 @@
 export * from "./audit.js";
 export * from "./mail.js";
+export * from "./sso.js";
 export * from "./two-factor.js";
 export * from "./users.js";
-export * from "./sso.js";

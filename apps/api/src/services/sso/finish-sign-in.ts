@@ -1,4 +1,4 @@
-import { type ErrorCode, ssoSignInDecision, type SsoCandidate, type MemberRole } from "@cloud2fa/domain";
+import { type ErrorCode, type MemberRole, type SsoCandidate, ssoSignInDecision } from "@cloud2fa/domain";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import * as oidc from "openid-client";
 import { hashPassword } from "../../crypto/passwords.js";
@@ -55,7 +55,12 @@ async function recordRefusal(
 }
 
 /** Single use: the state of this browser, unexpired, consumed by one conditional write. */
-async function consumeSignIn(deps: Deps, state: string, binding: string, now: Date): Promise<SignInRow | null> {
+async function consumeSignIn(
+  deps: Deps,
+  state: string,
+  binding: string,
+  now: Date,
+): Promise<SignInRow | null> {
   const [row] = await deps.db
     .update(ssoSignIns)
     .set({ consumedAt: now })
@@ -107,7 +112,11 @@ async function settle(
     .select()
     .from(users)
     .where(
-      and(eq(users.accountId, sso.accountId), eq(users.ssoIssuer, sso.issuer), eq(users.ssoSubject, claims.sub)),
+      and(
+        eq(users.accountId, sso.accountId),
+        eq(users.ssoIssuer, sso.issuer),
+        eq(users.ssoSubject, claims.sub),
+      ),
     )
     .for("update");
   const [byEmail] =
@@ -145,7 +154,11 @@ async function settle(
       .update(sessions)
       .set({ steppedUpAt: now })
       .where(
-        and(eq(sessions.id, signIn.stepUpSessionId), eq(sessions.userId, member.id), isNull(sessions.revokedAt)),
+        and(
+          eq(sessions.id, signIn.stepUpSessionId),
+          eq(sessions.userId, member.id),
+          isNull(sessions.revokedAt),
+        ),
       )
       .returning({ id: sessions.id });
     if (stamped.length === 0) return { ok: false, reason: "SSO_STATE_INVALID", subject: member };
@@ -175,7 +188,10 @@ async function settle(
   }
   if (decision.action === "create" && email !== null) {
     // No password path: an unguessable password nobody knows (§7.3), hashed like any other (S6).
-    const passwordHash = await hashPassword(Buffer.from(deps.random.bytes(32)).toString("base64url"), deps.passwordHashCost);
+    const passwordHash = await hashPassword(
+      Buffer.from(deps.random.bytes(32)).toString("base64url"),
+      deps.passwordHashCost,
+    );
     const [created] = await tx
       .insert(users)
       .values({
@@ -229,20 +245,32 @@ export async function finishSsoSignIn({
   };
   const state = input.query.get("state");
   if (!cookie || !state || state.length > 256) {
-    return refuse(cookie?.accountId ?? null, { reason: "SSO_STATE_INVALID", detail: { cause: "no state or cookie" } });
+    return refuse(cookie?.accountId ?? null, {
+      reason: "SSO_STATE_INVALID",
+      detail: { cause: "no state or cookie" },
+    });
   }
   const signIn = await consumeSignIn(deps, state, cookie.binding, now);
   if (!signIn) {
-    return refuse(cookie.accountId, { reason: "SSO_STATE_INVALID", detail: { cause: "unknown, used or expired state" } });
+    return refuse(cookie.accountId, {
+      reason: "SSO_STATE_INVALID",
+      detail: { cause: "unknown, used or expired state" },
+    });
   }
   const sso = await findTeamSso(deps.db, signIn.accountId);
-  if (!sso?.enabled || sso.issuer !== signIn.issuer) return refuse(signIn.accountId, { reason: "SSO_NOT_ENABLED" });
+  if (!sso?.enabled || sso.issuer !== signIn.issuer)
+    return refuse(signIn.accountId, { reason: "SSO_NOT_ENABLED" });
   const clientSecret = openClientSecret(deps, sso);
   if (clientSecret === null) return refuse(signIn.accountId, { reason: "ENCRYPTION_KEY_MISSING" });
   let claims: Claims;
   try {
     const deadline = providerDeadline();
-    const config = await discoverProvider(deps, { issuer: sso.issuer, clientId: sso.clientId, clientSecret, deadline });
+    const config = await discoverProvider(deps, {
+      issuer: sso.issuer,
+      clientId: sso.clientId,
+      clientSecret,
+      deadline,
+    });
     const currentUrl = new URL(ssoAddresses(deps, sso.accountId).redirectUri);
     currentUrl.search = input.query.toString();
     const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {

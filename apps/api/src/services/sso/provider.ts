@@ -70,7 +70,11 @@ export function providerRefusalOf(error: unknown): SsoSignInRefusal {
     if (!(cause instanceof Error)) return false;
     if (cause.name === "AbortError" || cause.name === "TimeoutError") return true;
     if (cause instanceof TypeError && /fetch failed/i.test(cause.message)) return true;
-    if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR/.test(String((cause as { code?: unknown }).code)))
+    if (
+      /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|UND_ERR/.test(
+        String((cause as { code?: unknown }).code),
+      )
+    )
       return true;
     const status = (cause as { status?: unknown }).status;
     return typeof status === "number" && status >= 500;

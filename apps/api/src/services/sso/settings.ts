@@ -163,7 +163,11 @@ export async function saveSsoSettings({
   deps,
   input,
   meta,
-}: ServiceCall<{ actor: UserRow; settings: SsoSettingsInput; stepUp: StepUpState }>): Promise<SsoSettingsView> {
+}: ServiceCall<{
+  actor: UserRow;
+  settings: SsoSettingsInput;
+  stepUp: StepUpState;
+}>): Promise<SsoSettingsView> {
   const { actor, settings } = input;
   authorizeSsoSettings(actor);
   requireStepUp(input.stepUp, deps.clock.now());
@@ -179,7 +183,10 @@ export async function saveSsoSettings({
     accountId: actor.accountId,
     issuer: settings.issuer,
     clientId: settings.clientId,
-    clientSecretCiphertext: sealSecret(deps.keys, deps.random, { plaintext: clientSecret, userId: actor.accountId }),
+    clientSecretCiphertext: sealSecret(deps.keys, deps.random, {
+      plaintext: clientSecret,
+      userId: actor.accountId,
+    }),
     allowedDomains: [...new Set(settings.allowedDomains.map(normalizeSsoDomain))],
     jitEnabled: settings.jitEnabled,
     jitRoles: [...new Set(settings.jitRoles)],
@@ -187,7 +194,11 @@ export async function saveSsoSettings({
     updatedAt: now,
   };
   const saved = await deps.db.transaction(async (tx) => {
-    const locked = await tx.select().from(teamSso).where(eq(teamSso.accountId, actor.accountId)).for("update");
+    const locked = await tx
+      .select()
+      .from(teamSso)
+      .where(eq(teamSso.accountId, actor.accountId))
+      .for("update");
     const current = locked[0] ?? null;
     const [written] = await tx
       .insert(teamSso)

@@ -37,16 +37,17 @@ export async function startSsoSignIn({
   const stepUp = input.stepUpOf;
   if (stepUp !== undefined) {
     const isOwnSsoMember =
-      stepUp !== null &&
-      stepUp.row.accountId === input.accountId &&
-      mustSignInWithSso(stepUp.row, true);
+      stepUp !== null && stepUp.row.accountId === input.accountId && mustSignInWithSso(stepUp.row, true);
     if (!isOwnSsoMember) return { ok: false, reason: "UNAUTHENTICATED" };
   }
   const clientSecret = openClientSecret(deps, sso);
   if (clientSecret === null) {
-    deps.logger.error("ENCRYPTION_KEY_MISSING: the SSO client secret of a team does not open under ENCRYPTION_KEYS", {
-      accountId: sso.accountId,
-    });
+    deps.logger.error(
+      "ENCRYPTION_KEY_MISSING: the SSO client secret of a team does not open under ENCRYPTION_KEYS",
+      {
+        accountId: sso.accountId,
+      },
+    );
     return { ok: false, reason: "ENCRYPTION_KEY_MISSING" };
   }
   let config: oidc.Configuration;
@@ -60,7 +61,11 @@ export async function startSsoSignIn({
   } catch (error) {
     // Discovery answered on save; failing now is the provider being away (or its configuration broken).
     const reason = providerRefusalOf(error);
-    return { ok: false, reason: reason === "SSO_TOKEN_INVALID" ? "SSO_PROVIDER_UNAVAILABLE" : reason, detail: providerReasonOf(error) };
+    return {
+      ok: false,
+      reason: reason === "SSO_TOKEN_INVALID" ? "SSO_PROVIDER_UNAVAILABLE" : reason,
+      detail: providerReasonOf(error),
+    };
   }
   const state = randomText(deps);
   const nonce = randomText(deps);
