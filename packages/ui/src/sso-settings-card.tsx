@@ -136,7 +136,7 @@ export function SsoSettingsCard(props: { client: SsoSettingsClient; method?: Two
                 />
               </label>
               <label>
-                Allowed email domains (separated by commas)
+                Allowed domains of members' addresses (separated by commas)
                 <input name="allowedDomains" required value={current().allowedDomains.join(", ")} />
               </label>
               <label class="choice">
@@ -153,7 +153,7 @@ export function SsoSettingsCard(props: { client: SsoSettingsClient; method?: Two
                         type="checkbox"
                         checked={current().jitRoles.includes(role)}
                       />{" "}
-                      {roleNames[role]}
+                      {roleNames[role]} role
                     </label>
                   )}
                 </For>
