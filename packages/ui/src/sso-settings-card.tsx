@@ -111,34 +111,47 @@ export function SsoSettingsCard(props: { client: SsoSettingsClient; method?: Two
                 submit(event.currentTarget);
               }}
             >
-              <label>
-                Issuer URL
+              <div class="field">
+                <label for="sso-issuer">Issuer URL</label>
                 <input
+                  id="sso-issuer"
                   name="issuer"
-                  type="url"
+                  inputmode="url"
                   required
                   value={current().issuer ?? ""}
                   placeholder="https://"
                 />
-              </label>
-              <label>
-                Client ID
-                <input name="clientId" required value={current().clientId ?? ""} autocomplete="off" />
-              </label>
-              <label>
-                Client secret
+              </div>
+              <div class="field">
+                <label for="sso-client-id">Client ID</label>
                 <input
+                  id="sso-client-id"
+                  name="clientId"
+                  required
+                  value={current().clientId ?? ""}
+                  autocomplete="off"
+                />
+              </div>
+              <div class="field">
+                <label for="sso-client-secret">Client secret</label>
+                <input
+                  id="sso-client-secret"
                   name="clientSecret"
                   type="password"
                   autocomplete="new-password"
                   required={!current().clientSecretSet}
                   placeholder={current().clientSecretSet ? "Stored — leave empty to keep it" : ""}
                 />
-              </label>
-              <label>
-                Allowed domains of members' addresses (separated by commas)
-                <input name="allowedDomains" required value={current().allowedDomains.join(", ")} />
-              </label>
+              </div>
+              <div class="field">
+                <label for="sso-domains">Allowed domains of members' addresses (separated by commas)</label>
+                <input
+                  id="sso-domains"
+                  name="allowedDomains"
+                  required
+                  value={current().allowedDomains.join(", ")}
+                />
+              </div>
               <label class="choice">
                 <input name="jitEnabled" type="checkbox" checked={current().jitEnabled} /> Create members on
                 their first sign-in (just-in-time), with these roles:

@@ -47,16 +47,17 @@ export function SsoSignInPage(props: {
           if (id) props.go(ssoStartUrl(id));
         }}
       >
-        <label>
-          Account ID
+        <div class="field">
+          <label for="sso-account-id">Account ID</label>
           <input
+            id="sso-account-id"
             name="accountId"
             required
             value={accountId()}
             onInput={(event) => setAccountId(event.currentTarget.value)}
             autocomplete="organization"
           />
-        </label>
+        </div>
         <button type="submit">Sign in with SSO</button>
       </form>
       {props.children}
