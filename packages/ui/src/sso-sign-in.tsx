@@ -77,3 +77,37 @@ export function SsoTwoFactorNotice() {
     </section>
   );
 }
+
+/**
+ * §7.3 step-up of an SSO member: a fresh sign-in at its identity provider (prompt=login,
+ * max_age=0), which brings it back to this page; the action is then done again.
+ */
+export function SsoStepUpPrompt(props: { accountId: string; action: string; onCancel: () => void }) {
+  const returnTo = () =>
+    /^\/member\/(?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_-]*$/.test(window.location.pathname)
+      ? window.location.pathname
+      : "/member/";
+  return (
+    <section class="step-up" aria-label="Confirm it is you">
+      <p>
+        <strong>Confirm it is you:</strong> sign in again at your identity provider, then do it again.
+      </p>
+      <p class="hint" data-testid="step-up-action">
+        Waiting for the confirmation: <strong>{props.action}</strong>
+      </p>
+      <div class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            window.location.assign(ssoStartUrl(props.accountId, { stepUp: true, returnTo: returnTo() }))
+          }
+        >
+          Confirm at your identity provider
+        </button>
+        <button type="button" class="secondary" onClick={() => props.onCancel()}>
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -94,7 +94,7 @@ const remove = createRoute({
 const ReturnPath = z
   .string()
   .max(200)
-  .regex(/^\/member\/(?:[A-Za-z0-9_-]+\/?)*$/, "expected a path under /member/");
+  .regex(/^\/member\/(?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_-]*$/, "expected a path under /member/");
 
 const start = createRoute({
   method: "get",
