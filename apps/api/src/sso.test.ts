@@ -446,3 +446,25 @@ describe("§7.3 SSO members", () => {
     expect(refused.location.searchParams.get("error")).toBe("UNAUTHENTICATED");
   });
 });
+
+describe("§7.1 key rotation", () => {
+  it("§7.1 S4 the reseal command seals SSO client secrets under the first key; sign-in keeps working", async () => {
+    const { resealSsoClientSecrets } = await import("./services/sso/reseal-client-secrets.js");
+    const root = await ssoTeam();
+    const member = await ssoMember(root);
+    const newKey = { id: "k2", key: new Uint8Array(32).fill(7) };
+    const rotated = { keys: [newKey, ...context.deps.keys.keys] };
+    const report = await resealSsoClientSecrets({ ...context.deps, keys: rotated });
+    expect(report).toEqual({ resealed: 1, unreadable: [] });
+    const [row] = await context.deps.db.select().from(teamSso).where(eq(teamSso.accountId, root.accountId));
+    expect(row?.clientSecretCiphertext.split(".")[1]).toBe("k2");
+    const keys = context.deps.keys as { keys: typeof rotated.keys };
+    const original = keys.keys;
+    keys.keys = rotated.keys;
+    try {
+      expect((await signInWithSso(context, root.accountId, member.email)).session).toBeDefined();
+    } finally {
+      keys.keys = original;
+    }
+  });
+});
