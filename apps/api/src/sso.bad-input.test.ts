@@ -31,6 +31,7 @@ afterAll(async () => {
 beforeEach(() => {
   context.clock.set(new Date(Math.floor(Date.now() / 1000) * 1000));
   double.answer = null;
+  double.userinfo = null;
   double.delayInMs = 0;
 });
 
@@ -264,6 +265,45 @@ describe("§7.2 ID tokens no provider should issue (a hand-rolled provider doubl
     callbackUrl.searchParams.set("state", started.location.searchParams.get("state") ?? "");
     const finished = await openCallback(context, callbackUrl, started.ssoCookie);
     expect(finished.session).toBeDefined();
+  });
+});
+
+describe("§7.2 the address from userinfo", () => {
+  const now = () => Math.floor(context.clock.now().getTime() / 1000);
+  async function signInWithoutEmailClaim(userinfo: Record<string, unknown>) {
+    const { root, member } = await teamWithMember(double.issuer);
+    const started = await startSso(context, root.accountId);
+    const nonce = double.nonceOf(started.location);
+    double.answer = () => ({
+      claims: {
+        iss: double.issuer,
+        aud: CLIENT.client_id,
+        sub: "double-sub",
+        nonce,
+        iat: now(),
+        exp: now() + 300,
+      },
+    });
+    double.userinfo = typeof userinfo.email === "string" ? userinfo : { ...userinfo, email: member.email };
+    const callbackUrl = new URL("http://cloud2fa.test/api/auth/sso/callback");
+    callbackUrl.searchParams.set("code", "crafted");
+    callbackUrl.searchParams.set("state", started.location.searchParams.get("state") ?? "");
+    return { root, finished: await openCallback(context, callbackUrl, started.ssoCookie) };
+  }
+
+  it("§7.2 an ID token without the address: the provider's userinfo for the same subject gives it", async () => {
+    const { finished } = await signInWithoutEmailClaim({ sub: "double-sub", email_verified: true });
+    expect(finished.session).toBeDefined();
+  });
+
+  it("§7.2 userinfo of another subject is refused (SSO_TOKEN_INVALID)", async () => {
+    const { root, finished } = await signInWithoutEmailClaim({ sub: "someone-else", email_verified: true });
+    expectRefused(finished, root.accountId, "SSO_TOKEN_INVALID");
+  });
+
+  it("§7.2 userinfo without email_verified is refused (SSO_EMAIL_NOT_VERIFIED)", async () => {
+    const { root, finished } = await signInWithoutEmailClaim({ sub: "double-sub" });
+    expectRefused(finished, root.accountId, "SSO_EMAIL_NOT_VERIFIED");
   });
 });
 

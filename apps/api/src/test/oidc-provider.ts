@@ -162,6 +162,8 @@ export interface ProviderDouble {
   issuer: string;
   /** What the token endpoint answers next: an ID token made from the authorization request's nonce. */
   answer: ((request: { nonce: string }) => CraftedToken) | null;
+  /** What the userinfo endpoint answers (null: 401). */
+  userinfo: Record<string, unknown> | null;
   /** Delay every answer this long (ms): a slow provider. */
   delayInMs: number;
   /** The nonce the last authorization request carried (read from the start's redirect). */
@@ -181,6 +183,7 @@ export async function startProviderDouble(metadata: Record<string, unknown> = {}
   const double: ProviderDouble = {
     issuer,
     answer: null,
+    userinfo: null,
     delayInMs: 0,
     nonceOf(authorizationUrl) {
       const nonce = authorizationUrl.searchParams.get("nonce") ?? "";
@@ -217,6 +220,7 @@ export async function startProviderDouble(metadata: Record<string, unknown> = {}
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
+        userinfo_endpoint: `${issuer}/userinfo`,
         response_types_supported: ["code"],
         subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: ["RS256"],
@@ -225,6 +229,9 @@ export async function startProviderDouble(metadata: Record<string, unknown> = {}
       });
     }
     if (url.pathname === "/jwks") return json(200, { keys: [publicJwk] });
+    if (url.pathname === "/userinfo") {
+      return double.userinfo ? json(200, double.userinfo) : json(401, { error: "invalid_token" });
+    }
     if (url.pathname === "/token" && req.method === "POST") {
       for await (const _chunk of req) {
         // drained

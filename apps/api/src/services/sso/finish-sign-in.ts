@@ -283,6 +283,11 @@ export async function finishSsoSignIn({
     const idClaims = tokens.claims();
     if (!idClaims) throw new Error("no ID token");
     claims = idClaims as Claims;
+    // Some providers put the address only in userinfo: asked for the same subject (the library checks it).
+    if (claims.email === undefined && tokens.access_token && config.serverMetadata().userinfo_endpoint) {
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      claims = { ...claims, email: info.email, email_verified: info.email_verified };
+    }
   } catch (error) {
     return refuse(signIn.accountId, {
       reason: providerRefusalOf(error),
