@@ -96,6 +96,16 @@ describe("§7.2 state", () => {
     expect((await openCallback(context, callbackUrl, started.ssoCookie)).session).toBeDefined();
   });
 
+  it("§7.2 S8 a forged cookie naming a team does not write to its audit trail (only a browser that started a sign-in)", async () => {
+    const { root } = await teamWithMember(idp.issuer);
+    const forged = `cloud2fa_sso=${root.accountId}.${"f".repeat(43)}`;
+    const callbackUrl = new URL("http://cloud2fa.test/api/auth/sso/callback?state=forged&code=x");
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expectRefused(await openCallback(context, callbackUrl, forged), root.accountId, "SSO_STATE_INVALID");
+    }
+    expect(await refusals(root.cookie)).toEqual([]);
+  });
+
   it("§7.2 the callback opened twice signs in once", async () => {
     const { root, member } = await teamWithMember(idp.issuer);
     idp.addAccount({ email: member.email });

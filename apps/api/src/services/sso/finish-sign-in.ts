@@ -31,11 +31,19 @@ export function parseSsoCookie(value: string | undefined): { accountId: string; 
   return match?.[1] && match[2] ? { accountId: match[1], binding: match[2] } : null;
 }
 
-/** S8: `sso.sign_in_refused`, kept only for a team that exists (a forged cookie names none). */
+/**
+ * S8: `sso.sign_in_refused`, kept only for a team that exists; before a state is found, only for a
+ * browser that did start a sign-in of that team (a forged cookie cannot fill a team's audit trail).
+ */
 async function recordRefusal(
   deps: Deps,
-  input: { accountId: string; refusal: Refusal; meta: RequestMeta },
+  input: { accountId: string; refusal: Refusal; meta: RequestMeta; binding?: string },
 ): Promise<void> {
+  const when =
+    input.binding === undefined
+      ? sql`select 1 from accounts where id = ${input.accountId}`
+      : sql`select 1 from sso_sign_ins where account_id = ${input.accountId}
+          and browser_binding_hash = ${hashToken(input.binding)} limit 1`;
   const subject = input.refusal.subject ? partyOf(input.refusal.subject) : null;
   await queryRows(
     deps.db,
@@ -49,7 +57,7 @@ async function recordRefusal(
         meta: input.meta,
         detail: { reason: input.refusal.reason, ...input.refusal.detail },
       },
-      sql`select 1 from accounts where id = ${input.accountId}`,
+      when,
     ),
   );
 }
@@ -239,23 +247,31 @@ export async function finishSsoSignIn({
 }: ServiceCall<{ query: URLSearchParams; cookie: string | undefined }>): Promise<FinishSsoResult> {
   const now = deps.clock.now();
   const cookie = parseSsoCookie(input.cookie);
-  const refuse = async (accountId: string | null, refusal: Refusal): Promise<FinishSsoResult> => {
-    if (accountId !== null) await recordRefusal(deps, { accountId, refusal, meta });
+  const refuse = async (
+    accountId: string | null,
+    refusal: Refusal,
+    binding?: string,
+  ): Promise<FinishSsoResult> => {
+    if (accountId !== null) {
+      await recordRefusal(deps, { accountId, refusal, meta, ...(binding !== undefined ? { binding } : {}) });
+    }
     return { ok: false, reason: refusal.reason, accountId };
   };
   const state = input.query.get("state");
   if (!cookie || !state || state.length > 256) {
-    return refuse(cookie?.accountId ?? null, {
-      reason: "SSO_STATE_INVALID",
-      detail: { cause: "no state or cookie" },
-    });
+    return refuse(
+      cookie?.accountId ?? null,
+      { reason: "SSO_STATE_INVALID", detail: { cause: "no state or cookie" } },
+      cookie?.binding ?? "",
+    );
   }
   const signIn = await consumeSignIn(deps, state, cookie.binding, now);
   if (!signIn) {
-    return refuse(cookie.accountId, {
-      reason: "SSO_STATE_INVALID",
-      detail: { cause: "unknown, used or expired state" },
-    });
+    return refuse(
+      cookie.accountId,
+      { reason: "SSO_STATE_INVALID", detail: { cause: "unknown, used or expired state" } },
+      cookie.binding,
+    );
   }
   const sso = await findTeamSso(deps.db, signIn.accountId);
   if (!sso?.enabled || sso.issuer !== signIn.issuer)
