@@ -109,7 +109,7 @@ function Settings() {
       <Show when={me()?.sso}>
         <SsoTwoFactorNotice />
       </Show>
-      <Show when={me() && !me()?.sso ? me() : undefined}>
+      <Show when={me()}>
         {(user) => (
           <TwoFactorSettings
             me={user()}
