@@ -19,6 +19,7 @@ import { passwordRoutes } from "./routes/password.js";
 import { passwordResetRoutes } from "./routes/password-reset.js";
 import { serviceRoutes } from "./routes/services.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { ssoRoutes } from "./routes/sso.js";
 import { teamRoutes } from "./routes/team.js";
 import { teamSettingsRoutes } from "./routes/team-settings.js";
 import { teamTwoFactorPolicyRoutes } from "./routes/team-two-factor-policy.js";
@@ -36,7 +37,8 @@ export function createApp(deps: Deps) {
     .route("/", teamTwoFactorPolicyRoutes)
     .route("/", emailChangeRoutes)
     .route("/", auditRoutes)
-    .route("/", serviceRoutes);
+    .route("/", serviceRoutes)
+    .route("/", ssoRoutes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "session", {
     type: "apiKey",

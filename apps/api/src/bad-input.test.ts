@@ -39,7 +39,7 @@ interface BadCase {
 }
 
 interface Endpoint {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: (scene: Scene) => string;
   isSignedIn: boolean;
   /** Sign-out answers 204 to any cookie (it only ends a session that exists). */
@@ -58,6 +58,8 @@ interface Endpoint {
   hasNoInput?: boolean;
   /** §8.2: authenticated by the scene's service credential (Authorization: Bearer), not a session. */
   isService?: boolean;
+  /** §7.2: a browser redirect target: bad input is a 302 to the SSO sign-in page with `?error=` (no JSON). */
+  redirectsBadInput?: (scene: Scene) => { path: string; error: string; cookie?: string }[];
 }
 
 const MEMBER_ID_LIKE_ROOT = (scene: Scene) => scene.root.id;
@@ -464,6 +466,79 @@ const endpoints: Record<string, Endpoint> = {
     required: ["token"],
     badValues: { token: ["", "x".repeat(513)] },
   },
+  // §7: single sign-on.
+  "GET /api/team/sso": { method: "GET", path: () => "/api/team/sso", isSignedIn: true },
+  "PUT /api/team/sso": {
+    method: "PUT",
+    path: () => "/api/team/sso",
+    isSignedIn: true,
+    valid: () => ({
+      issuer: "https://idp.example.com",
+      clientId: "client",
+      clientSecret: "secret",
+      allowedDomains: ["example.com"],
+      jitEnabled: false,
+      jitRoles: ["auditor"],
+      enabled: true,
+    }),
+    required: ["issuer", "clientId", "allowedDomains", "jitEnabled", "jitRoles", "enabled"],
+    badValues: {
+      issuer: [
+        "",
+        "not a url",
+        `https://${"a".repeat(600)}.example.com`,
+        ...unstorable("https://idp.example.com"),
+      ],
+      clientId: ["", "x".repeat(513), ...unstorable("client")],
+      clientSecret: ["", "x".repeat(2049), ...unstorable("secret")],
+      allowedDomains: [
+        [],
+        ["not a domain"],
+        ["example"],
+        [""],
+        ["a\u0000.com"],
+        Array(51).fill("example.com"),
+      ],
+      jitRoles: [["owner"], [""], ["auditor", 1]],
+    },
+  },
+  "DELETE /api/team/sso": { method: "DELETE", path: () => "/api/team/sso", isSignedIn: true },
+  "GET /api/auth/sso/{accountId}/start": {
+    method: "GET",
+    path: (scene) => `/api/auth/sso/${scene.root.accountId}/start`,
+    isSignedIn: false,
+    badPaths: (scene) => [
+      "/api/auth/sso/acc_x/start",
+      "/api/auth/sso/usr_aaaaaaaaaaaaaaaaaaaaaa/start",
+      `/api/auth/sso/acc_${"a".repeat(300)}/start`,
+      `/api/auth/sso/${scene.root.accountId}/start?stepUp=2`,
+      `/api/auth/sso/${scene.root.accountId}/start?returnTo=https://evil.example/`,
+      `/api/auth/sso/${scene.root.accountId}/start?returnTo=//evil.example/member/`,
+      `/api/auth/sso/${scene.root.accountId}/start?returnTo=/member/../api`,
+    ],
+  },
+  "GET /api/auth/sso/callback": {
+    method: "GET",
+    path: () => "/api/auth/sso/callback",
+    isSignedIn: false,
+    redirectsBadInput: (scene) =>
+      [
+        "",
+        "?code=abc",
+        "?state=",
+        "?state=forged&code=abc",
+        `?state=${"a".repeat(300)}&code=abc`,
+        "?error=access_denied",
+        `?state=${"a".repeat(9000)}`,
+      ].flatMap((query) => [
+        { path: `/api/auth/sso/callback${query}`, error: "SSO_STATE_INVALID" },
+        {
+          path: `/api/auth/sso/callback${query}`,
+          error: "SSO_STATE_INVALID",
+          cookie: `cloud2fa_sso=${scene.root.accountId}.${"b".repeat(43)}`,
+        },
+      ]),
+  },
 };
 
 const badCredentialIds = () => [
@@ -688,6 +763,30 @@ describe("S7 bad input gets a 4xx JSON error, never a 5xx, and changes nothing",
     );
     const cookie = endpoint.isSignedIn ? scene.root.cookie : undefined;
     const cases = badCases(endpoint, scene);
+    if (endpoint.redirectsBadInput) {
+      for (const bad of endpoint.redirectsBadInput(scene)) {
+        const response = await call(context, "GET", bad.path, {
+          ...(bad.cookie ? { cookie: bad.cookie } : {}),
+        });
+        expect(response.status, bad.path).toBe(302);
+        const location = new URL(response.headers.get("location") ?? "");
+        expect(location.pathname, bad.path).toMatch(/^\/member\/sso/);
+        expect(location.searchParams.get("error"), bad.path).toBe(bad.error);
+        expect(
+          response.headers.getSetCookie().some((line) => line.startsWith("cloud2fa_session=")),
+          bad.path,
+        ).toBe(false);
+      }
+      // S8: a refusal of a named team is audited; nothing else changes.
+      const after = await snapshot();
+      expect({ ...after, audit_events: [] }).toEqual({ ...before, audit_events: [] });
+      expect(
+        (after.audit_events ?? [])
+          .filter((row) => !(before.audit_events ?? []).includes(row))
+          .every((row) => row.includes("sso.sign_in_refused")),
+      ).toBe(true);
+      return;
+    }
     if (endpoint.hasNoInput) {
       expect(cases).toEqual([]);
       for (const forged of ["cloud2fa_session=forged", `cloud2fa_session=${scene.challengeId}`]) {

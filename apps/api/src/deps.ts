@@ -26,6 +26,8 @@ export interface Settings {
   serviceCredentials?: readonly ConfiguredServiceCredential[];
   /** §8.2: introspections per credential per minute (INTROSPECTION_RATE_LIMIT); unset: the domain's limit. */
   introspectionsPerWindow?: number;
+  /** §7: accept an http:// OpenID issuer on a loopback address (local trials and tests only). */
+  ssoAllowsHttpLoopbackIssuer?: boolean;
 }
 
 /** Built once at start-up (main.ts) or per test file, and passed to createApp: nothing is hidden. */

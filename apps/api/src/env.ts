@@ -68,6 +68,8 @@ const envSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
   SERVICE_CREDENTIALS: serviceCredentialList.optional(),
   INTROSPECTION_RATE_LIMIT: positiveInt(MAX_INTROSPECTIONS_PER_WINDOW),
+  // §7: an http:// issuer on a loopback address (pnpm idp, tests); https is required otherwise.
+  SSO_ALLOW_HTTP_LOOPBACK_ISSUER: z.enum(["0", "1"]).default("0"),
 });
 
 export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };

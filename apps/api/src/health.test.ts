@@ -72,6 +72,11 @@ describe("health, readiness and the OpenAPI document", () => {
         "POST /api/team/service-credentials",
         "DELETE /api/team/service-credentials/{id}",
         "POST /api/introspect",
+        "GET /api/team/sso",
+        "PUT /api/team/sso",
+        "DELETE /api/team/sso",
+        "GET /api/auth/sso/{accountId}/start",
+        "GET /api/auth/sso/callback",
       ].sort(),
     );
     const docs = await context.app.request("/api/docs");

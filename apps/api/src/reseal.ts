@@ -3,6 +3,7 @@ import { loadKeyRing } from "./keys.js";
 import { createConsoleLogger } from "./logger.js";
 import { readEnvOrExit, systemClock, systemRandom } from "./runtime.js";
 import { resealSecrets } from "./services/keys/reseal-secrets.js";
+import { resealSsoClientSecrets } from "./services/sso/reseal-client-secrets.js";
 
 // S4 key rotation: `pnpm reseal` at the root (`node apps/api/dist/reseal.js`) with the same configuration
 // as the API. Exits 1 when a secret cannot be opened, so a key's retirement can be gated on it.
@@ -17,7 +18,14 @@ async function main(): Promise<void> {
       random: systemRandom,
       clock: systemClock,
     });
-    const unreadable = [...report.factors.unreadable, ...report.setups.unreadable];
+    // §7.1: the teams' SSO client secrets too.
+    const sso = await resealSsoClientSecrets({
+      db: database.db,
+      keys: loadKeyRing(env, logger),
+      random: systemRandom,
+    });
+    logger.info(`re-sealed ${sso.resealed} SSO client secrets`);
+    const unreadable = [...report.factors.unreadable, ...report.setups.unreadable, ...sso.unreadable];
     logger.info(
       `re-sealed ${report.factors.resealed} 2FA secrets and ${report.setups.resealed} pending setups under key "${report.keyId}"`,
       { ...report },

@@ -44,6 +44,7 @@ export async function runServer(clock: Clock): Promise<void> {
         secretHash: hashToken(secret),
       })),
       introspectionsPerWindow: env.INTROSPECTION_RATE_LIMIT,
+      ssoAllowsHttpLoopbackIssuer: env.SSO_ALLOW_HTTP_LOOPBACK_ISSUER === "1",
     },
   };
   const app = createApp(deps);

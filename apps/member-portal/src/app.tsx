@@ -7,6 +7,7 @@ import {
   Layout,
   SessionsCard,
   Protected as SignedIn,
+  SsoTwoFactorNotice,
   TeamPage,
   TwoFactorSettings,
   TwoFactorStatus,
@@ -27,6 +28,7 @@ import { ActivateRoute } from "./routes/activate.js";
 import { ChoosePasswordRoute } from "./routes/choose-password.js";
 import { ForgotPasswordRoute, ResetPasswordRoute } from "./routes/password-reset.js";
 import { SignInRoute } from "./routes/sign-in.js";
+import { SsoSignInRoute } from "./routes/sso-sign-in.js";
 import { isSettled, me, refreshMe, session } from "./session.js";
 
 function Shell(props: { children?: JSX.Element }) {
@@ -123,6 +125,9 @@ function Settings() {
   return (
     <Protected>
       <h1>Settings</h1>
+      <Show when={me()?.sso}>
+        <SsoTwoFactorNotice />
+      </Show>
       <Show when={me()}>
         {(user) => (
           <TwoFactorSettings
@@ -153,6 +158,7 @@ export function App() {
       <Route path="/activate" component={ActivateRoute} />
       <Route path="/forgot-password" component={ForgotPasswordRoute} />
       <Route path="/reset-password" component={ResetPasswordRoute} />
+      <Route path="/sso/:accountId?" component={SsoSignInRoute} />
       <Route path="/settings" component={Settings} />
       <Route
         path="/team"

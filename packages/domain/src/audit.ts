@@ -28,6 +28,12 @@ export const auditEventTypes = [
   "account.email_changed",
   "service_credential.created",
   "service_credential.revoked",
+  "team.sso_changed",
+  "sso.signed_in",
+  "sso.stepped_up",
+  "sso.member_linked",
+  "sso.member_created",
+  "sso.sign_in_refused",
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

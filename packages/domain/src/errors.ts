@@ -36,6 +36,21 @@ export const errorMessages = {
     "Your two-factor code cannot be checked right now because of a problem on our side. Try again later.",
   SERVER_BUSY: "Too many passwords are being checked right now.",
   INTERNAL_ERROR: "Something went wrong on our side.",
+  // §7: single sign-on through the team's OpenID Connect identity provider.
+  SSO_DISCOVERY_FAILED:
+    "The identity provider could not be reached at this issuer URL, or it does not publish an OpenID Connect configuration.",
+  SSO_SIGN_IN_REQUIRED: "Your team signs you in through its identity provider. Use Sign in with SSO.",
+  SSO_NOT_ENABLED: "Single sign-on is not turned on for this team. Sign in with your email and password.",
+  SSO_STATE_INVALID:
+    "This sign-in link has expired or was already used, or it was started in another browser. Start again.",
+  SSO_TOKEN_INVALID:
+    "The identity provider's answer could not be accepted. Start again, or ask your administrator.",
+  SSO_EMAIL_NOT_VERIFIED: "The identity provider has not verified your email address.",
+  SSO_DOMAIN_NOT_ALLOWED: "Your email address's domain is not allowed to sign in to this team.",
+  SSO_NO_MEMBER:
+    "There is no SSO member for you in this team. Ask your root user or an administrator to add you as an SSO member.",
+  SSO_MEMBER_DISABLED: "Your member account is disabled or not yet activated.",
+  SSO_PROVIDER_UNAVAILABLE: "The identity provider did not answer in time. Try again shortly.",
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages;

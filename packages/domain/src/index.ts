@@ -13,6 +13,7 @@ export * from "./policy.js";
 export * from "./recovery-codes.js";
 export * from "./service.js";
 export * from "./session.js";
+export * from "./sso.js";
 export * from "./step-up.js";
 export * from "./team.js";
 export * from "./time.js";

@@ -8,6 +8,7 @@ import type { MemberTwoFactorPolicyClient } from "./member-two-factor-policy.js"
 import type { PasswordResetClient } from "./password-reset.js";
 import type { ServiceCredentialsClient } from "./service-credentials-card.js";
 import type { SessionsClient } from "./sessions-card.js";
+import type { SsoSettingsClient } from "./sso-settings-card.js";
 import type { StepUpClient } from "./step-up-prompt.js";
 import type { MemberPatch, TeamClient } from "./team-page.js";
 import type { TeamSettingsClient } from "./team-settings-card.js";
@@ -153,6 +154,16 @@ export const serviceCredentialsClient: ServiceCredentialsClient = {
   create: (name) => expectOk(serviceCredentials.$post({ json: { name } })),
   revoke: async (id) => {
     await expectOk(serviceCredentials[":id"].$delete({ param: { id } }));
+  },
+  stepUp: stepUpClient,
+};
+
+// §7: single sign-on.
+export const ssoSettingsClient: SsoSettingsClient = {
+  read: () => expectOk(api.team.sso.$get()),
+  save: (input) => expectOk(api.team.sso.$put({ json: input })),
+  remove: async () => {
+    await expectOk(api.team.sso.$delete());
   },
   stepUp: stepUpClient,
 };

@@ -45,6 +45,12 @@ export const auditEventNames: Record<AuditEventType, string> = {
   "account.email_changed": "Email address changed",
   "service_credential.created": "Service credential created",
   "service_credential.revoked": "Service credential revoked",
+  "team.sso_changed": "Single sign-on settings changed",
+  "sso.signed_in": "Signed in through the identity provider",
+  "sso.stepped_up": "Identity confirmed at the identity provider",
+  "sso.member_linked": "Member linked to the identity provider",
+  "sso.member_created": "Member created by single sign-on",
+  "sso.sign_in_refused": "Single sign-on refused",
 };
 
 /** The event's name; a type this page does not know yet is shown as the API names it. */

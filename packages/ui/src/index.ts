@@ -21,6 +21,8 @@ export * from "./session.js";
 export * from "./sessions-card.js";
 export * from "./sign-in-page.js";
 export * from "./signed-in.js";
+export * from "./sso-settings-card.js";
+export * from "./sso-sign-in.js";
 export * from "./step-up-prompt.js";
 export * from "./team-compliance.js";
 export * from "./team-page.js";

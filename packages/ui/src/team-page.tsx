@@ -15,6 +15,7 @@ import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { InviteForm, type InviteInput } from "./invite-form.js";
 import { RoleChoices } from "./role-choices.js";
+import { SsoStepUpPrompt } from "./sso-sign-in.js";
 import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
 import { TeamComplianceBar, toComplianceMember } from "./team-compliance.js";
 import { type MeView, roleNames, type TwoFactorSummaryView, toDomainUser, toTwoFactorState } from "./user.js";
@@ -113,18 +114,30 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
   const stepUpPromptFor = (key: string) => (
     <Show when={stepUp()?.memberId === key ? stepUp() : null}>
       {(pending) => (
-        <StepUpPrompt
-          id={`step-up-${key}`}
-          method={props.actor.twoFactor.method}
-          action={pending().action}
-          client={props.client.stepUp}
-          onConfirmed={() => {
-            const { retry } = pending();
-            setStepUp(null);
-            return retry();
-          }}
-          onCancel={() => setStepUp(null)}
-        />
+        // §7.3: an SSO member confirms at its identity provider instead of with a code.
+        <Show
+          when={!props.actor.sso || props.actor.kind !== "member"}
+          fallback={
+            <SsoStepUpPrompt
+              accountId={props.actor.accountId}
+              action={pending().action}
+              onCancel={() => setStepUp(null)}
+            />
+          }
+        >
+          <StepUpPrompt
+            id={`step-up-${key}`}
+            method={props.actor.twoFactor.method}
+            action={pending().action}
+            client={props.client.stepUp}
+            onConfirmed={() => {
+              const { retry } = pending();
+              setStepUp(null);
+              return retry();
+            }}
+            onCancel={() => setStepUp(null)}
+          />
+        </Show>
       )}
     </Show>
   );

@@ -31,7 +31,7 @@ function requireSessionHeldAtMost(allowed: readonly SessionHold[]) {
     const auth = await loadSession(c);
     if (!auth) throw new AppError("UNAUTHENTICATED");
     const hold = sessionHoldOf({
-      mustChangePassword: auth.row.mustChangePassword,
+      mustChangePassword: auth.isPasswordChangeOwed,
       enrolment: auth.enrolment,
     });
     if (hold && !allowed.includes(hold)) throw new AppError(hold);

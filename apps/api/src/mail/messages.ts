@@ -236,3 +236,24 @@ export function passwordResetNoticeMessage(to: string, notice: SecurityNotice): 
     text: `The password of ${whoseAccount(notice)} was reset with a link mailed to this address. Every session was signed out; two-factor authentication stays on as it was.\n\n${origin(notice)}\nIf this was not you, someone can read this mailbox: secure it, then reset the password again.\n`,
   };
 }
+
+/** §7.1: to the root user, when single sign-on is turned on or off or its identity provider changes. */
+export function ssoChangedMessage(
+  to: string,
+  input: { enabled: boolean; issuer: string | null; previousIssuer: string | null; by: string; at: Date },
+): MailMessage {
+  const state = input.enabled
+    ? `Single sign-on is on, through the identity provider ${input.issuer}.`
+    : "Single sign-on is off: SSO members cannot sign in until it is on again.";
+  const previous =
+    input.previousIssuer && input.previousIssuer !== input.issuer
+      ? `\nThe identity provider was ${input.previousIssuer}.`
+      : "";
+  return {
+    to,
+    subject: input.enabled
+      ? "Single sign-on changed for your team"
+      : "Single sign-on turned off for your team",
+    text: `${state}${previous}\nChanged by ${input.by} at ${input.at.toISOString()}. The SSO members' sessions were ended.\n\nIf this was not you, sign in to the console, check Team settings and change your password.\n`,
+  };
+}

@@ -67,7 +67,7 @@ const session = createRoute({
 });
 
 /** GET /me's body, also the answer of GET /session. */
-function meBody({ user, row, enabled, policy, enrolment }: SessionUser) {
+function meBody({ user, row, enabled, policy, enrolment, isPasswordChangeOwed }: SessionUser) {
   return {
     kind: user.kind,
     id: row.id,
@@ -83,7 +83,7 @@ function meBody({ user, row, enabled, policy, enrolment }: SessionUser) {
       enrolment: enrolment.state,
       daysLeft: enrolment.state === "grace" ? enrolment.daysLeft : null,
     },
-    passwordChangeRequired: row.mustChangePassword,
+    passwordChangeRequired: isPasswordChangeOwed,
   };
 }
 

@@ -1,9 +1,16 @@
 import { canChangeTeamSettings, canManageServiceCredentials } from "@cloud2fa/domain";
-import { ServiceCredentialsCard, TeamPage, TeamSettingsCard, toDomainUser } from "@cloud2fa/ui";
+import {
+  ServiceCredentialsCard,
+  SsoSettingsCard,
+  TeamPage,
+  TeamSettingsCard,
+  toDomainUser,
+} from "@cloud2fa/ui";
 import { Show } from "solid-js";
 import {
   memberTwoFactorPolicyClient,
   serviceCredentialsClient,
+  ssoSettingsClient,
   teamClient,
   teamSettingsClient,
 } from "../api.js";
@@ -21,6 +28,9 @@ export function TeamRoute() {
               policyClient={memberTwoFactorPolicyClient}
               method={user().twoFactor.method}
             />
+          </Show>
+          <Show when={user().kind === "root"}>
+            <SsoSettingsCard client={ssoSettingsClient} method={user().twoFactor.method} />
           </Show>
           <Show when={canManageServiceCredentials(toDomainUser(user())).ok}>
             <ServiceCredentialsCard client={serviceCredentialsClient} method={user().twoFactor.method} />

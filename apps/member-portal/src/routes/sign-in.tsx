@@ -35,6 +35,13 @@ export function SignInRoute() {
       }}
     >
       <p>
+        Your team uses single sign-on?{" "}
+        <a href={`/member/sso${accountIdOf(params) ? `/${encodeURIComponent(accountIdOf(params))}` : ""}`}>
+          Sign in with SSO
+        </a>
+        .
+      </p>
+      <p>
         Root user? Sign in on the <a href="/signin">Cloud Console</a>.
       </p>
     </SignInPage>

@@ -38,9 +38,15 @@ export const users = pgTable(
      * inviter's: only GET /api/me, the password change and sign-out are open until it sets its own.
      */
     mustChangePassword: boolean().notNull().default(false),
+    /** §7.2: the identity at the team's OpenID provider this SSO member is linked to (issuer, sub). */
+    ssoIssuer: text(),
+    ssoSubject: text(),
     createdAt: createdAt(),
   },
   (table) => [
+    uniqueIndex("users_sso_identity_unique")
+      .on(table.accountId, table.ssoIssuer, table.ssoSubject)
+      .where(sql`${table.ssoSubject} is not null`),
     uniqueIndex("users_root_email_unique").on(table.emailNormalized).where(sql`${table.kind} = 'root'`),
     uniqueIndex("users_member_email_unique")
       .on(table.accountId, table.emailNormalized)

@@ -1,3 +1,4 @@
+import { mustSignInWithSso } from "@cloud2fa/domain";
 import { and, eq } from "drizzle-orm";
 import { admitPasswordHash } from "../../crypto/passwords.js";
 import { queryRows } from "../../db/connect.js";
@@ -64,6 +65,8 @@ export async function changePassword({
 }: ServiceCall<{ auth: SessionUser; currentPassword: string; newPassword: string }>): Promise<void> {
   const { auth } = input;
   const now = deps.clock.now();
+  // §7.3: an SSO member of a team whose SSO is on has no password to change.
+  if (mustSignInWithSso(auth.user, auth.isTeamSsoEnabled)) throw new AppError("SSO_SIGN_IN_REQUIRED");
   if (auth.enabled) requireStepUp(stepUpStateOf(auth), now);
   requireStrongPassword(input.newPassword, {
     email: auth.row.email,

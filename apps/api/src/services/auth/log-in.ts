@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   mayRecoverLockedFactor,
   memberEnrolment,
+  mustSignInWithSso,
   SESSION_TOKEN_BYTES,
   type TwoFactorMethod,
 } from "@cloud2fa/domain";
@@ -53,6 +54,7 @@ interface Candidate {
   isFactorLocked: boolean;
   requireMemberTwoFactor: boolean | null;
   memberTwoFactorDeadline: string | null;
+  isTeamSsoEnabled: boolean | null;
 }
 
 type KnownCandidate = Candidate & { id: string };
@@ -62,10 +64,11 @@ const candidateColumns = sql`u.id, u.account_id as "accountId", u.kind, u.email,
       u.access_version as "accessVersion", u.must_change_password as "mustChangePassword",
       factor.method as "factorMethod", factor.locked_at is not null as "isFactorLocked",
       team.require_member_two_factor as "requireMemberTwoFactor",
-      team.member_two_factor_deadline as "memberTwoFactorDeadline"`;
+      team.member_two_factor_deadline as "memberTwoFactorDeadline", team_sso.enabled as "isTeamSsoEnabled"`;
 
 const candidateJoins = sql`left join two_factors factor on factor.user_id = u.id
-    left join accounts team on team.id = u.account_id`;
+    left join accounts team on team.id = u.account_id
+    left join team_sso on team_sso.account_id = u.account_id`;
 
 /** Round trip 1, one statement: reserve the password attempt on both keys (S3) and find the user with its factor. */
 function findCandidateStatement(input: LogInInput, throttle: PasswordThrottle, now: Date): SQL {
@@ -94,10 +97,16 @@ function openingOf(candidate: KnownCandidate, now: Date): Opening {
     emailNormalized: normalizeEmail(candidate.email),
     emailVerifiedAt: asDate(candidate.emailVerifiedAt),
     remark: "",
+    ssoIssuer: null,
+    ssoSubject: null,
     createdAt: now,
   });
   const allowed = canSignIn(user);
   if (!allowed.ok) return { kind: "refused", reason: allowed.reason };
+  // §7.3: decided only after the password was checked, so it tells a guesser nothing.
+  if (mustSignInWithSso(user, candidate.isTeamSsoEnabled === true)) {
+    return { kind: "refused", reason: "SSO_SIGN_IN_REQUIRED" };
+  }
   const method = candidate.factorMethod; // R2: an enabled factor means a challenge.
   if (method === null) {
     const policy = {
@@ -303,4 +312,45 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
   const opened =
     (await openFor(deps, known, opening, { now, refund, meta })) ?? (await reopen(deps, known, now, meta));
   return opened.result;
+}
+
+/**
+ * §7.2: the session of an SSO sign-in, beside the password's: the caller holds the member's row
+ * locked (FOR UPDATE) in `tx`, so nothing that ends its access commits in between; audited
+ * `sso.signed_in` with the provider's amr/acr. An SSO member has no second factor here (R6).
+ */
+export async function openSsoSession(
+  tx: Tx,
+  deps: ServiceCall<unknown>["deps"],
+  input: { user: UserRow; now: Date; meta: RequestMeta; detail: Record<string, unknown> },
+): Promise<{ token: string; sessionId: string }> {
+  const sessionId = createId(deps.random, "ses");
+  const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
+  const origin = sessionOrigin(input.meta);
+  const at = sql`${input.now.toISOString()}::timestamptz`;
+  const party = partyOf(input.user);
+  const signedIn = auditEventInsertWhen(
+    deps,
+    {
+      accountId: input.user.accountId,
+      type: "sso.signed_in",
+      actor: party,
+      subject: party,
+      meta: input.meta,
+      detail: input.detail,
+    },
+    sql`select 1 from created`,
+  );
+  const created = await queryRows(
+    tx,
+    sql`
+      with created as (
+        insert into sessions (id, token_hash, user_id, created_at, last_seen_at, client_address, user_agent)
+        values (${sessionId}, ${tokenHash}, ${input.user.id}, ${at}, ${at}, ${origin.clientAddress}, ${origin.userAgent})
+        returning id),
+      audited as (${signedIn})
+      select id from created`,
+  );
+  if (created.length === 0) throw new AppError("DATABASE_UNAVAILABLE");
+  return { token, sessionId };
 }

@@ -4,13 +4,14 @@ import {
   type MemberEnrolment,
   type MemberTwoFactorPolicy,
   memberEnrolment,
+  mustSignInWithSso,
   sessionExpiresAt,
   type User,
 } from "@cloud2fa/domain";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { hashToken } from "../../crypto/tokens.js";
 import type { Db, Queryable } from "../../db/connect.js";
-import { accounts, sessions, signInChallenges, twoFactors, users } from "../../db/schema/index.js";
+import { accounts, sessions, signInChallenges, teamSso, twoFactors, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { USER_AGENT_MAX_LENGTH } from "../../http/user-agent.js";
 import type { RequestMeta } from "../context.js";
@@ -40,6 +41,13 @@ export interface SessionUser {
   secondFactorPassed: boolean;
   /** When the session ends if not used again (idle), or at the latest (absolute). */
   expiresAt: Date;
+  /** §7.3: the team's SSO is on (an SSO member's step-up is then a fresh sign-in at the provider). */
+  isTeamSsoEnabled: boolean;
+  /**
+   * §6.2: still on the inviter's password, and a password is this user's way in. §7.3: an SSO member
+   * of a team whose SSO is on has no password path, so it owes no password change.
+   */
+  isPasswordChangeOwed: boolean;
 }
 
 function sessionLookupOn(db: Db) {
@@ -50,11 +58,13 @@ function sessionLookupOn(db: Db) {
       enabled: twoFactors,
       required: accounts.requireMemberTwoFactor,
       deadline: accounts.memberTwoFactorDeadline,
+      isTeamSsoEnabled: teamSso.enabled,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .leftJoin(twoFactors, eq(twoFactors.userId, sessions.userId))
+    .leftJoin(teamSso, eq(teamSso.accountId, users.accountId))
     .where(eq(sessions.tokenHash, sql.placeholder("tokenHash")))
     .prepare("resolve_session");
 }
@@ -104,6 +114,9 @@ export async function resolveSession(
     enrolment,
     secondFactorPassed: found.session.secondFactorPassed,
     expiresAt: sessionExpiresAt({ ...found.session, lastSeenAt }, lifetime),
+    isTeamSsoEnabled: found.isTeamSsoEnabled === true,
+    isPasswordChangeOwed:
+      found.user.mustChangePassword && !mustSignInWithSso(user, found.isTeamSsoEnabled === true),
   };
 }
 

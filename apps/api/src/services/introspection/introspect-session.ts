@@ -44,7 +44,7 @@ export async function introspectSession(
   const auth = await resolveSession(deps, input.token, (accountId) => isSessionVisibleTo(caller, accountId));
   if (!auth) return inactive;
   const { user } = auth;
-  const hold = sessionHoldOf({ mustChangePassword: auth.row.mustChangePassword, enrolment: auth.enrolment });
+  const hold = sessionHoldOf({ mustChangePassword: auth.isPasswordChangeOwed, enrolment: auth.enrolment });
   return {
     active: true,
     userId: user.id,
@@ -56,7 +56,7 @@ export async function introspectSession(
     secondFactorPassed: auth.secondFactorPassed,
     steppedUpUntil: auth.steppedUpAt ? steppedUpUntil(auth.steppedUpAt).toISOString() : null,
     enrolmentRequired: hold === "TWO_FACTOR_ENROLMENT_REQUIRED",
-    passwordChangeRequired: auth.row.mustChangePassword,
+    passwordChangeRequired: auth.isPasswordChangeOwed,
     expiresAt: auth.expiresAt.toISOString(),
   };
 }

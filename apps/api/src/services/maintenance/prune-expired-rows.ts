@@ -47,6 +47,12 @@ function targetsAt(now: Date, settings: Deps["settings"]): PruneTarget[] {
     { table: "sign_in_challenges", key: "id", isDead: sql`expires_at <= ${at(now)}` },
     { table: "email_codes", key: "id", isDead: sql`expires_at <= ${at(now)}` },
     { table: "two_factor_setups", key: "user_id", isDead: sql`expires_at <= ${at(now)}` },
+    // §7.2: a used or expired SSO sign-in state answers SSO_STATE_INVALID, as a missing one does.
+    {
+      table: "sso_sign_ins",
+      key: "id",
+      isDead: sql`(consumed_at is not null or expires_at <= ${at(now)})`,
+    },
     // S5: domain isSessionLive, negated.
     {
       table: "sessions",
