@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSecret } from "./crypto/secret-box.js";
-import { teamSso, users } from "./db/schema/index.js";
+import { sessions as sessionsTable, teamSso, twoFactors, users } from "./db/schema/index.js";
 import {
   call,
   createMember,
@@ -416,6 +416,22 @@ describe("§7.3 SSO members", () => {
     });
     // Still the same password: its check passes, then the SSO rule answers.
     expect(old.body.error.code).toBe("SSO_SIGN_IN_REQUIRED");
+  });
+
+  it("§7.2 R2 an SSO member that somehow has this product's 2FA enabled gets no session from the provider", async () => {
+    const root = await ssoTeam();
+    const member = await ssoMember(root);
+    // Not reachable through the API (R6, and the SSO flag is refused with 2FA on): written directly.
+    await context.deps.db
+      .insert(twoFactors)
+      .values({ userId: member.id, method: "totp", enabledAt: context.clock.now() });
+    const sessionsOf = () =>
+      context.deps.db.select().from(sessionsTable).where(eq(sessionsTable.userId, member.id));
+    const before = await sessionsOf();
+    const signedIn = await signInWithSso(context, root.accountId, member.email);
+    expect(signedIn.session).toBeUndefined();
+    expect(signedIn.location.searchParams.get("error")).toBe("SSO_NO_MEMBER");
+    expect(await sessionsOf()).toEqual(before);
   });
 
   it("§7.3 §6.1 a forgotten password of an SSO member sends nothing (the same 202)", async () => {

@@ -317,13 +317,14 @@ export async function logIn({ deps, input, meta }: ServiceCall<LogInInput>): Pro
 /**
  * §7.2: the session of an SSO sign-in, beside the password's: the caller holds the member's row
  * locked (FOR UPDATE) in `tx`, so nothing that ends its access commits in between; audited
- * `sso.signed_in` with the provider's amr/acr. An SSO member has no second factor here (R6).
+ * `sso.signed_in` with the provider's amr/acr. An SSO member has no second factor here (R6); R2:
+ * should a factor of this product be enabled for the user all the same, no session opens (null).
  */
 export async function openSsoSession(
   tx: Tx,
   deps: ServiceCall<unknown>["deps"],
   input: { user: UserRow; now: Date; meta: RequestMeta; detail: Record<string, unknown> },
-): Promise<{ token: string; sessionId: string }> {
+): Promise<{ token: string; sessionId: string } | null> {
   const sessionId = createId(deps.random, "ses");
   const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
   const origin = sessionOrigin(input.meta);
@@ -346,11 +347,11 @@ export async function openSsoSession(
     sql`
       with created as (
         insert into sessions (id, token_hash, user_id, created_at, last_seen_at, client_address, user_agent)
-        values (${sessionId}, ${tokenHash}, ${input.user.id}, ${at}, ${at}, ${origin.clientAddress}, ${origin.userAgent})
+        select ${sessionId}, ${tokenHash}, ${input.user.id}, ${at}, ${at}, ${origin.clientAddress}, ${origin.userAgent}
+        where not exists (select 1 from two_factors where user_id = ${input.user.id})
         returning id),
       audited as (${signedIn})
       select id from created`,
   );
-  if (created.length === 0) throw new AppError("DATABASE_UNAVAILABLE");
-  return { token, sessionId };
+  return created.length === 0 ? null : { token, sessionId };
 }

@@ -232,6 +232,8 @@ async function settle(
   }
   if (!member) return { ok: false, reason: "SSO_NO_MEMBER" };
   const opened = await openSsoSession(tx, deps, { user: member, now, meta, detail: provider });
+  // R2: a second factor of this product would be owed; the provider's sign-in does not give it.
+  if (!opened) return { ok: false, reason: "SSO_NO_MEMBER" };
   return { ok: true, token: opened.token };
 }
 
