@@ -418,6 +418,23 @@ describe("§7.3 SSO members", () => {
     expect(old.body.error.code).toBe("SSO_SIGN_IN_REQUIRED");
   });
 
+  it("§7.3 flagging a signed-in password member SSO ends its sessions (its way in is now the provider), and so does unflagging", async () => {
+    const root = await ssoTeam();
+    const member = await createMember(context, root);
+    expect((await call(context, "GET", "/api/me", { cookie: member.cookie })).status).toBe(200);
+    await flagSso(context, root, member.id);
+    expect((await call(context, "GET", "/api/me", { cookie: member.cookie })).status).toBe(401);
+    idp.addAccount({ email: member.email });
+    const signedIn = await signInWithSso(context, root.accountId, member.email);
+    expect((await call(context, "GET", "/api/me", { cookie: signedIn.session })).status).toBe(200);
+    const unflagged = await call(context, "PATCH", `/api/team/members/${member.id}`, {
+      cookie: root.cookie,
+      body: { sso: false },
+    });
+    expect(unflagged.status).toBe(200);
+    expect((await call(context, "GET", "/api/me", { cookie: signedIn.session })).status).toBe(401);
+  });
+
   it("§7.2 R2 an SSO member that somehow has this product's 2FA enabled gets no session from the provider", async () => {
     const root = await ssoTeam();
     const member = await ssoMember(root);

@@ -8,7 +8,7 @@ import {
   type User,
 } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
-import { twoFactorSetups, users } from "../../db/schema/index.js";
+import { teamSso, twoFactorSetups, users } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
@@ -75,6 +75,13 @@ export async function updateMember({
       if (decision.cancelsPendingSetup)
         await tx.delete(twoFactorSetups).where(eq(twoFactorSetups.userId, row.id));
       await tx.update(users).set({ isSso: input.sso }).where(eq(users.id, row.id));
+      // §7.3: with the team's SSO on, the way in changes (the password or the identity provider):
+      // sessions opened the other way end. Without it, an SSO member still signs in with its password.
+      const [sso] = await tx
+        .select({ enabled: teamSso.enabled })
+        .from(teamSso)
+        .where(eq(teamSso.accountId, row.accountId));
+      if (sso?.enabled) await revokeUserAccess(tx, { userId: row.id, now });
       await recordAuditEvent(tx, deps, { ...audit, type: "member.sso_changed", detail: { sso: input.sso } });
     }
     if (input.roles !== undefined && !sameRoles(input.roles, member.roles)) {
