@@ -93,25 +93,15 @@ export function SsoSettingsCard(props: { client: SsoSettingsClient; method?: Two
       <Show when={settings()}>
         {(current) => (
           <>
-            <dl class="sso-addresses" style={{ "min-width": "0" }}>
+            <dl class="sso-addresses">
               <dt>Redirect URI to register at your identity provider</dt>
               <dd>
-                <code
-                  data-testid="sso-redirect-uri"
-                  style={{ "overflow-wrap": "anywhere", "white-space": "normal" }}
-                >
-                  {current().redirectUri}
-                </code>{" "}
+                <code data-testid="sso-redirect-uri">{current().redirectUri}</code>{" "}
                 <CopyButton text={current().redirectUri} label="Copy redirect URI" />
               </dd>
               <dt>Your team's SSO sign-in address</dt>
               <dd>
-                <code
-                  data-testid="sso-sign-in-url"
-                  style={{ "overflow-wrap": "anywhere", "white-space": "normal" }}
-                >
-                  {current().signInUrl}
-                </code>{" "}
+                <code data-testid="sso-sign-in-url">{current().signInUrl}</code>{" "}
                 <CopyButton text={current().signInUrl} label="Copy SSO sign-in address" />
               </dd>
             </dl>
