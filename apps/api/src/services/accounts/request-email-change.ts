@@ -7,9 +7,7 @@ import {
   RESET_TOKEN_BYTES,
 } from "@cloud2fa/domain";
 import { and, eq, ne } from "drizzle-orm";
-import { admitPasswordHash } from "../../crypto/passwords.js";
 import { createId, createToken, hashToken } from "../../crypto/tokens.js";
-import { queryRows } from "../../db/connect.js";
 import { oneTimeTokens, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import {
@@ -19,19 +17,13 @@ import {
 } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { SessionUser } from "../auth/sessions.js";
-import type { RequestMeta, ServiceCall } from "../context.js";
-import {
-  chargeSignInAccount,
-  chargeThrottleKeys,
-  passwordThrottleOf,
-  reauthThrottleOf,
-  refundPasswordAttemptStatement,
-  reservePasswordAttempt,
-} from "../limits/password-throttle.js";
+import type { ServiceCall } from "../context.js";
+import { checkPasswordAgain } from "../limits/password-recheck.js";
+import { chargeThrottleKeys } from "../limits/password-throttle.js";
 import { enqueueMail } from "../mail.js";
 import { requireStepUp, stepUpStateOf } from "../step-up/require-step-up.js";
 import { maskEmail } from "../two-factor/start-setup.js";
-import { normalizeEmail, type UserRow } from "../users.js";
+import { normalizeEmail } from "../users.js";
 
 /**
  * §6.4: a pending change is bound to the password it was asked with (a fingerprint of its hash, in
@@ -40,39 +32,6 @@ import { normalizeEmail, type UserRow } from "../users.js";
  */
 export function passwordFingerprint(passwordHash: string): string {
   return hashToken(`change_email:${passwordHash}`);
-}
-
-/**
- * The password again, as the 2FA setup asks it (R11, S3): the user's re-check key and the client
- * address reserved before argon2, given back when right; a wrong one also counts at sign-in.
- */
-async function checkPasswordAgain(
-  deps: ServiceCall<unknown>["deps"],
-  row: UserRow,
-  password: string,
-  meta: RequestMeta,
-): Promise<void> {
-  const now = deps.clock.now();
-  const throttle = reauthThrottleOf(row.id, meta.clientAddress);
-  const hashing = admitPasswordHash(meta.clientAddress, deps.passwordHashCost);
-  let isPasswordRight: boolean;
-  try {
-    await reservePasswordAttempt(deps.db, throttle, now);
-    isPasswordRight = await hashing.verify(row.passwordHash, password);
-  } finally {
-    hashing.release();
-  }
-  if (isPasswordRight) {
-    await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
-    return;
-  }
-  const signIn = passwordThrottleOf(
-    { kind: "root", emailNormalized: row.emailNormalized },
-    meta.clientAddress,
-  );
-  await chargeSignInAccount(deps.db, signIn, now);
-  // SPEC §4: a wrong password typed on a page that is not a sign-in is 400, not 401.
-  throw new AppError("INVALID_CREDENTIALS", { isPasswordOnPage: true });
 }
 
 /**
@@ -98,7 +57,7 @@ export async function requestEmailChange({
   if (!decision.ok) throw new AppError(decision.reason);
   // An email-method root's codes go to this address: who changes it shows a current code first.
   requireStepUp(stepUpStateOf(input.auth), now);
-  await checkPasswordAgain(deps, row, input.password, meta);
+  await checkPasswordAgain(deps, row, input.password, meta, { isPasswordOnPage: true });
 
   await deps.db.transaction(async (tx) => {
     // Two requests at once: one waits for the other, so only the newer link is left.

@@ -9,22 +9,14 @@ import {
 } from "@cloud2fa/domain";
 import { eq } from "drizzle-orm";
 import QRCode from "qrcode";
-import { admitPasswordHash } from "../../crypto/passwords.js";
 import { sealSecret } from "../../crypto/secret-box.js";
 import { createId } from "../../crypto/tokens.js";
-import { queryRows } from "../../db/connect.js";
 import { twoFactorSetups, users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
-import type { RequestMeta, ServiceCall } from "../context.js";
-import {
-  chargeSignInAccount,
-  passwordThrottleOf,
-  reauthThrottleOf,
-  refundPasswordAttemptStatement,
-  reservePasswordAttempt,
-} from "../limits/password-throttle.js";
-import { type LoadedUser, loadUser } from "../users.js";
+import type { ServiceCall } from "../context.js";
+import { checkPasswordAgain } from "../limits/password-recheck.js";
+import { loadUser } from "../users.js";
 import { issueEmailCode } from "./codes.js";
 
 export type StartSetupResult =
@@ -34,51 +26,6 @@ export type StartSetupResult =
 export function maskEmail(email: string): string {
   const [local = "", domain = ""] = email.split("@");
   return `${local.slice(0, 1)}${"•".repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
-}
-
-/**
- * R11 asks for the password again; S3 throttles the guesses on the user's own re-check key and the
- * client address, both reserved before the argon2 check, so a stolen session cannot try passwords
- * here without limit, and a stranger's wrong sign-ins cannot keep the signed-in owner from
- * enrolling. A right one is given back; a wrong one also counts on the sign-in's key, and is
- * recorded (S8).
- */
-async function checkPasswordAgain(
-  deps: ServiceCall<unknown>["deps"],
-  loaded: LoadedUser,
-  input: { method: TwoFactorMethod; password: string },
-  meta: RequestMeta,
-): Promise<void> {
-  const now = deps.clock.now();
-  const throttle = reauthThrottleOf(loaded.row.id, meta.clientAddress);
-  const hashing = admitPasswordHash(meta.clientAddress, deps.passwordHashCost);
-  let isPasswordRight: boolean;
-  try {
-    await reservePasswordAttempt(deps.db, throttle, now);
-    isPasswordRight = await hashing.verify(loaded.row.passwordHash, input.password);
-  } finally {
-    hashing.release();
-  }
-  if (isPasswordRight) {
-    await queryRows(deps.db, refundPasswordAttemptStatement(throttle));
-    return;
-  }
-  const signIn = passwordThrottleOf(
-    { ...loaded.user, emailNormalized: loaded.row.emailNormalized },
-    meta.clientAddress,
-  );
-  await deps.db.transaction(async (tx) => {
-    await chargeSignInAccount(tx, signIn, now);
-    await recordAuditEvent(tx, deps, {
-      accountId: loaded.row.accountId,
-      type: "two_factor.setup_password_rejected",
-      actor: partyOf(loaded.row),
-      subject: partyOf(loaded.row),
-      meta,
-      detail: { method: input.method },
-    });
-  });
-  throw new AppError("INVALID_CREDENTIALS");
 }
 
 /**
@@ -95,7 +42,19 @@ export async function startSetup({
   if (!loaded) throw new AppError("UNAUTHENTICATED");
   const decision = canStartSetup(loaded.user, loaded.twoFactor, input.method);
   if (!decision.ok) throw new AppError(decision.reason);
-  await checkPasswordAgain(deps, loaded, input, meta);
+  // R11: the password again, in this request; a wrong one is recorded (S8).
+  await checkPasswordAgain(deps, loaded.row, input.password, meta, {
+    isPasswordOnPage: false,
+    onRefused: (tx) =>
+      recordAuditEvent(tx, deps, {
+        accountId: loaded.row.accountId,
+        type: "two_factor.setup_password_rejected",
+        actor: partyOf(loaded.row),
+        subject: partyOf(loaded.row),
+        meta,
+        detail: { method: input.method },
+      }),
+  });
 
   const setupId = createId(deps.random, "stp");
   const expiresAt = addSeconds(now, SETUP_TTL_IN_SECONDS);
