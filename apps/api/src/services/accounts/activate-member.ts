@@ -1,9 +1,8 @@
 import { canActivateMember } from "@cloud2fa/domain";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { admitPasswordHash } from "../../crypto/passwords.js";
-import { hashToken } from "../../crypto/tokens.js";
 import { queryRows } from "../../db/connect.js";
-import { oneTimeTokens, users } from "../../db/schema/index.js";
+import { users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
 import type { ServiceCall } from "../context.js";
@@ -13,7 +12,7 @@ import {
   reservePasswordAttempt,
 } from "../limits/password-throttle.js";
 import { toDomainUser, type UserRow } from "../users.js";
-import { consumeOneTimeToken } from "./consume-token.js";
+import { consumeOneTimeToken, findLinkUser } from "./consume-token.js";
 import { requireStrongPassword } from "./password-rules.js";
 
 /** The pending member a live invitation link is for, or null (unknown, used or expired link). */
@@ -22,20 +21,8 @@ async function findInvitedMember(
   token: string,
   now: Date,
 ): Promise<UserRow | null> {
-  const [found] = await deps.db
-    .select({ user: users })
-    .from(oneTimeTokens)
-    .innerJoin(users, eq(users.id, oneTimeTokens.userId))
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, hashToken(token)),
-        eq(oneTimeTokens.purpose, "activate_member"),
-        isNull(oneTimeTokens.consumedAt),
-        gt(oneTimeTokens.expiresAt, now),
-        eq(users.kind, "member"),
-      ),
-    );
-  return found?.user ?? null;
+  const user = await findLinkUser(deps.db, { token, purpose: "activate_member", now });
+  return user?.kind === "member" ? user : null;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { canResetPassword } from "@cloud2fa/domain";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { admitPasswordHash } from "../../crypto/passwords.js";
-import { hashToken } from "../../crypto/tokens.js";
-import { oneTimeTokens, users } from "../../db/schema/index.js";
+import { users } from "../../db/schema/index.js";
 import { AppError } from "../../http/errors.js";
 import { passwordResetNoticeMessage } from "../../mail/messages.js";
 import { partyOf, recordAuditEvent } from "../audit/record-event.js";
@@ -10,25 +9,14 @@ import { revokeUserAccess } from "../auth/sessions.js";
 import type { ServiceCall } from "../context.js";
 import { enqueueMail } from "../mail.js";
 import { toDomainUser } from "../users.js";
-import { consumeOneTimeToken } from "./consume-token.js";
+import { consumeOneTimeToken, findLinkUser } from "./consume-token.js";
 import { requireStrongPassword } from "./password-rules.js";
 
 /** The user of a live reset link who may still reset (a member disabled since gets nothing). */
 async function findResettingUser(deps: ServiceCall<unknown>["deps"], token: string, now: Date) {
-  const [found] = await deps.db
-    .select({ user: users })
-    .from(oneTimeTokens)
-    .innerJoin(users, eq(users.id, oneTimeTokens.userId))
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, hashToken(token)),
-        eq(oneTimeTokens.purpose, "reset_password"),
-        isNull(oneTimeTokens.consumedAt),
-        gt(oneTimeTokens.expiresAt, now),
-      ),
-    );
-  if (!found || !canResetPassword(toDomainUser(found.user))) throw new AppError("INVALID_TOKEN");
-  return found.user;
+  const user = await findLinkUser(deps.db, { token, purpose: "reset_password", now });
+  if (!user || !canResetPassword(toDomainUser(user))) throw new AppError("INVALID_TOKEN");
+  return user;
 }
 
 /**
