@@ -99,8 +99,10 @@ export function TeamPage(props: { actor: MeView; client: TeamClient }) {
     setNotice("");
     try {
       await run();
-      setNotice(done);
+      // The notice comes with the list already reloaded, in the same turn as what the caller does
+      // next (the invite form's reset): nothing typed in between is wiped after it shows.
       await refetch();
+      setNotice(done);
     } catch (failure) {
       if (on && isStepUpRequired(failure)) {
         setStepUp({ ...on, retry: () => act(run, done, on) });
