@@ -1,7 +1,7 @@
 import type { TwoFactorMethod } from "@cloud2fa/domain";
 import { createResource, createSignal, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
-import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
+import { isStepUpRequired, PendingStepUpPrompt, type StepUpClient } from "./step-up-prompt.js";
 
 /** Require 2FA for members: the team policy as GET/PATCH /api/team/settings/two-factor-policy have it. */
 export interface MemberTwoFactorPolicyView {
@@ -96,22 +96,14 @@ export function MemberTwoFactorPolicyFields(props: {
             </Show>
             <ErrorMessage error={error()} />
           </form>
-          <Show when={pendingStepUp()}>
-            {(retry) => (
-              <StepUpPrompt
-                id="member-policy-step-up"
-                action="Save the two-factor policy for members"
-                method={props.stepUp.method}
-                client={props.stepUp.client}
-                onConfirmed={() => {
-                  const pending = retry();
-                  setPendingStepUp(null);
-                  return pending();
-                }}
-                onCancel={() => setPendingStepUp(null)}
-              />
-            )}
-          </Show>
+          <PendingStepUpPrompt
+            id="member-policy-step-up"
+            action="Save the two-factor policy for members"
+            method={props.stepUp.method}
+            client={props.stepUp.client}
+            retry={pendingStepUp()}
+            onSettled={() => setPendingStepUp(null)}
+          />
         </>
       )}
     </Show>

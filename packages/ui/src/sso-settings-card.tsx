@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { CopyButton } from "./copy-button.js";
 import { ErrorMessage } from "./error-message.js";
 import { ApiError } from "./errors.js";
-import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
+import { isStepUpRequired, PendingStepUpPrompt, type StepUpClient } from "./step-up-prompt.js";
 import { roleNames } from "./user.js";
 
 export interface SsoSettingsView {
@@ -196,22 +196,14 @@ export function SsoSettingsCard(props: { client: SsoSettingsClient; method?: Two
           </>
         )}
       </Show>
-      <Show when={stepUp()}>
-        {(retry) => (
-          <StepUpPrompt
-            id="sso-step-up"
-            action="Change single sign-on"
-            method={props.method ?? null}
-            client={props.client.stepUp}
-            onConfirmed={() => {
-              const pending = retry();
-              setStepUp(null);
-              return pending();
-            }}
-            onCancel={() => setStepUp(null)}
-          />
-        )}
-      </Show>
+      <PendingStepUpPrompt
+        id="sso-step-up"
+        action="Change single sign-on"
+        method={props.method ?? null}
+        client={props.client.stepUp}
+        retry={stepUp()}
+        onSettled={() => setStepUp(null)}
+      />
       <Show when={notice()}>
         <p class="notice" role="status">
           {notice()}

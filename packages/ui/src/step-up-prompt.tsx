@@ -108,3 +108,36 @@ export function StepUpPrompt(props: {
     </form>
   );
 }
+
+/**
+ * A card's action refused with STEP_UP_REQUIRED and waiting for a code (`retry`, null while none
+ * waits): the prompt, then the action again. `onSettled` clears the wait, before the retry runs or
+ * when the prompt is cancelled.
+ */
+export function PendingStepUpPrompt(props: {
+  id: string;
+  action: string;
+  method: TwoFactorMethod | null;
+  client: StepUpClient;
+  retry: (() => Promise<void>) | null;
+  onSettled: () => void;
+}) {
+  return (
+    <Show when={props.retry}>
+      {(retry) => (
+        <StepUpPrompt
+          id={props.id}
+          action={props.action}
+          method={props.method}
+          client={props.client}
+          onConfirmed={() => {
+            const pending = retry();
+            props.onSettled();
+            return pending();
+          }}
+          onCancel={props.onSettled}
+        />
+      )}
+    </Show>
+  );
+}

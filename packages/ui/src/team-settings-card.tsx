@@ -2,7 +2,7 @@ import type { TwoFactorMethod } from "@cloud2fa/domain";
 import { createResource, createSignal, Show } from "solid-js";
 import { ErrorMessage } from "./error-message.js";
 import { type MemberTwoFactorPolicyClient, MemberTwoFactorPolicyFields } from "./member-two-factor-policy.js";
-import { isStepUpRequired, type StepUpClient, StepUpPrompt } from "./step-up-prompt.js";
+import { isStepUpRequired, PendingStepUpPrompt, type StepUpClient } from "./step-up-prompt.js";
 
 export interface TeamSettingsView {
   allowMemberRecoveryCodes: boolean;
@@ -59,22 +59,14 @@ export function TeamSettingsCard(props: {
           </>
         )}
       </Show>
-      <Show when={stepUp()}>
-        {(retry) => (
-          <StepUpPrompt
-            id="team-settings-step-up"
-            action="Change the team settings"
-            method={props.method ?? null}
-            client={props.client.stepUp}
-            onConfirmed={() => {
-              const pending = retry();
-              setStepUp(null);
-              return pending();
-            }}
-            onCancel={() => setStepUp(null)}
-          />
-        )}
-      </Show>
+      <PendingStepUpPrompt
+        id="team-settings-step-up"
+        action="Change the team settings"
+        method={props.method ?? null}
+        client={props.client.stepUp}
+        retry={stepUp()}
+        onSettled={() => setStepUp(null)}
+      />
       <ErrorMessage error={error()} />
       <Show when={props.policyClient}>
         {(client) => (
