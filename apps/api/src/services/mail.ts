@@ -55,10 +55,20 @@ export async function recordAuditEventsWithMail(
   messages: readonly MailMessage[],
 ): Promise<void> {
   if (messages.length === 0) return recordAuditEvent(q, deps, ...events);
-  const inserts = events.map(
-    (event, index) =>
-      sql`${sql.raw(`event${index}`)} as (${auditEventInsertWhen(deps, event, sql`select 1`)})`,
-  );
-  const withEvents = inserts.length > 0 ? sql`with ${sql.join(inserts, sql`, `)} ` : sql``;
-  await queryRows(q, sql`${withEvents}${outboxInsertStatement(deps, messages)}`);
+  await queryRows(q, auditEventsWithMailStatement(deps, events, messages));
+}
+
+/** The same as one statement, for a transaction that sends it itself (`inOneCommit`); at least one event. */
+export function auditEventsWithMailStatement(
+  deps: OutboxDeps,
+  events: readonly AuditEventInput[],
+  messages: readonly MailMessage[],
+): SQL {
+  const statements = events.map((event) => auditEventInsertWhen(deps, event, sql`select 1`));
+  if (messages.length > 0) statements.push(outboxInsertStatement(deps, messages));
+  const last = statements.pop();
+  if (!last) throw new Error("auditEventsWithMailStatement: nothing to write");
+  if (statements.length === 0) return last;
+  const ctes = statements.map((statement, index) => sql`${sql.raw(`write${index}`)} as (${statement})`);
+  return sql`with ${sql.join(ctes, sql`, `)} ${last}`;
 }
