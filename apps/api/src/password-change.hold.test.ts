@@ -1,16 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import { users } from "./db/schema/index.js";
-import { testDatabaseKind } from "./test/database.js";
 import {
   call,
   createMember,
@@ -21,6 +11,7 @@ import {
   totpNow,
   useTestApp,
 } from "./test/harness.js";
+import { databaseBefore } from "./test/scratch-database.js";
 
 const context = useTestApp();
 const NEW_PASSWORD = "a password of my very own";
@@ -174,62 +165,9 @@ describe("§6.2 a member activated before §6.2 is held to PASSWORD_CHANGE_REQUI
   });
 });
 
-const migrationsFolder = fileURLToPath(new URL("./db/migrations", import.meta.url));
-const MIGRATION_0009 = readFileSync(`${migrationsFolder}/0009_account_lifecycle.sql`, "utf8");
-
-interface ScratchDatabase {
-  run(statement: string): Promise<void>;
-  rows<T>(statement: string): Promise<T[]>;
-  close(): Promise<void>;
-}
-
-/** A database at migration 0008 (the schema before §6), then 0009 applied by hand: PGlite or PostgreSQL. */
-async function databaseBefore0009(): Promise<ScratchDatabase> {
-  const folder = mkdtempSync(`${tmpdir()}/c2f-migrations-`);
-  cpSync(migrationsFolder, folder, { recursive: true });
-  const journal = JSON.parse(readFileSync(`${folder}/meta/_journal.json`, "utf8")) as {
-    entries: { tag: string }[];
-  };
-  journal.entries = journal.entries.filter((entry) => entry.tag < "0009");
-  writeFileSync(`${folder}/meta/_journal.json`, JSON.stringify(journal));
-  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
-  if (testDatabaseKind() === "pglite") {
-    const client = await PGlite.create();
-    await migratePglite(drizzlePglite(client), { migrationsFolder: folder });
-    removeFolder();
-    return {
-      run: async (statement) => {
-        await client.exec(statement);
-      },
-      rows: async <T>(statement: string) => (await client.query<T>(statement)).rows,
-      close: () => client.close(),
-    };
-  }
-  const serverUrl = process.env.DATABASE_URL as string;
-  const name = `c2f_test_0009_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
-  await migratePostgres(drizzlePostgres(client), { migrationsFolder: folder });
-  removeFolder();
-  return {
-    run: async (statement) => {
-      await client.unsafe(statement);
-    },
-    rows: async <T>(statement: string) => (await client.unsafe(statement)) as unknown as T[],
-    close: async () => {
-      await client.end();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 describe("§6.2 migration 0009 marks the members activated before §6.2", () => {
   it("§6.2 active and disabled members must change their password; pending members and root users not", async () => {
-    const database = await databaseBefore0009();
+    const database = await databaseBefore("0009");
     try {
       await database.run(`insert into accounts (id, created_at) values ('acc_1', now());
         insert into users (id, account_id, kind, email, email_normalized, password_hash, status, created_at) values
@@ -237,7 +175,7 @@ describe("§6.2 migration 0009 marks the members activated before §6.2", () => 
           ('mem_active', 'acc_1', 'member', 'a@example.com', 'a@example.com', 'h', 'active', now()),
           ('mem_disabled', 'acc_1', 'member', 'd@example.com', 'd@example.com', 'h', 'disabled', now()),
           ('mem_pending', 'acc_1', 'member', 'p@example.com', 'p@example.com', 'h', 'pending', now());`);
-      await database.run(MIGRATION_0009.replaceAll("--> statement-breakpoint", ""));
+      await database.migrate("0009_account_lifecycle");
       const rows = await database.rows<{ id: string; must_change_password: boolean }>(
         "select id, must_change_password from users order by id",
       );

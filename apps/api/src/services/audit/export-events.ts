@@ -1,10 +1,8 @@
 import { AUDIT_EXPORT_MAX_ROWS, type AuditFilter, type User } from "@cloud2fa/domain";
-import { desc } from "drizzle-orm";
-import { auditEvents } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { authorizeTeamAction } from "../team/authorize.js";
 import { toCsv } from "./csv.js";
-import { auditEventsWhere, auditEventView } from "./filter.js";
+import { auditEventView, selectAuditEvents } from "./filter.js";
 
 export const AUDIT_CSV_HEADER = [
   "id",
@@ -32,12 +30,12 @@ export async function exportAuditEvents({
   filter: AuditFilter;
 }): Promise<{ csv: string; isTruncated: boolean }> {
   authorizeTeamAction(actor, "readAudit");
-  const rows = await deps.db
-    .select()
-    .from(auditEvents)
-    .where(auditEventsWhere(actor.accountId, filter))
-    .orderBy(desc(auditEvents.seq))
-    .limit(AUDIT_EXPORT_MAX_ROWS + 1);
+  const rows = await selectAuditEvents(deps.db, {
+    accountId: actor.accountId,
+    filter,
+    before: undefined,
+    limit: AUDIT_EXPORT_MAX_ROWS + 1,
+  });
   const lines = rows.slice(0, AUDIT_EXPORT_MAX_ROWS).map((row) => {
     const event = auditEventView(row);
     return [

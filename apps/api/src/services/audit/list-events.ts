@@ -1,10 +1,8 @@
 import type { AuditFilter, User } from "@cloud2fa/domain";
-import { and, desc, lt } from "drizzle-orm";
-import { auditEvents } from "../../db/schema/index.js";
 import type { Deps } from "../../deps.js";
 import { describeUserAgent } from "../../http/user-agent.js";
 import { authorizeTeamAction } from "../team/authorize.js";
-import { auditEventsWhere, auditEventView } from "./filter.js";
+import { auditEventView, selectAuditEvents } from "./filter.js";
 
 /** Newest first; the cursor is the position of the last event returned. */
 export async function listAuditEvents({
@@ -21,17 +19,12 @@ export async function listAuditEvents({
   limit: number;
 }) {
   authorizeTeamAction(actor, "readAudit");
-  const rows = await deps.db
-    .select()
-    .from(auditEvents)
-    .where(
-      and(
-        auditEventsWhere(actor.accountId, filter),
-        cursor === undefined ? undefined : lt(auditEvents.seq, cursor),
-      ),
-    )
-    .orderBy(desc(auditEvents.seq))
-    .limit(limit + 1);
+  const rows = await selectAuditEvents(deps.db, {
+    accountId: actor.accountId,
+    filter,
+    before: cursor,
+    limit: limit + 1,
+  });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
