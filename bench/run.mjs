@@ -5,6 +5,8 @@
 //        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
 //                               beside one pgbench run; prints the figures, writes no report)
 //        pnpm bench --introspect (§8.2: POST /api/introspect beside GET /api/me at concurrency 64)
+//        pnpm bench --audit-queries (issue 18: the audit trail's queries on a million events, before and
+//                               after migration 0012, under EXPLAIN ANALYZE)
 //        pnpm bench --password-burst [--api-root=<checkout>]
 //                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
 //                               sign-ins; --api-root measures another checkout's API, e.g. main's)
@@ -15,12 +17,13 @@ import { createRequire } from "node:module";
 import os, { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { auditQueriesReport, runAuditQueries } from "./lib/audit-queries.mjs";
 import { measure, send } from "./lib/http-load.mjs";
 import { createInstrument, sampleEventLoop } from "./lib/instrument.mjs";
 import { introspectEnv, measureIntrospection, writeIntrospectReport } from "./lib/introspect.mjs";
 import { runPasswordBurst, writePasswordBurstReport } from "./lib/password-burst.mjs";
 import { prepareCeilingTable, runPgbench } from "./lib/pgbench.mjs";
-import { writeReport, writeSoakReport } from "./lib/report.mjs";
+import { writeFiles, writeReport, writeSoakReport } from "./lib/report.mjs";
 import { cloneUsers, openChallenges, seedThroughApi } from "./lib/seed.mjs";
 import { startApi, startSmtp } from "./lib/server.mjs";
 import { runSoak } from "./lib/soak.mjs";
@@ -39,6 +42,7 @@ const isSoak = process.argv.includes("--soak");
 const isQuick = process.argv.includes("--quick");
 const isPasswordBurst = process.argv.includes("--password-burst");
 const isIntrospect = process.argv.includes("--introspect");
+const isAuditQueries = process.argv.includes("--audit-queries");
 const PLAN = {
   concurrency: isQuick || isIntrospect ? [64] : [16, 64],
   apiUsers: 4,
@@ -87,6 +91,11 @@ async function main() {
   const dirty = git("status", "--porcelain", "--", "apps/api", "packages/domain");
   log("building packages/domain and apps/api");
   const builds = { domain: build(join(apiRoot, "packages/domain")), api: build(apiDir) };
+  if (isAuditQueries) {
+    const result = await runAuditQueries({ postgres, adminUrl: ADMIN_URL, apiDir, log });
+    writeFiles(root, startedAt, "-audit-queries", [auditQueriesReport({ startedAt, commit, dirty, result })]);
+    return;
+  }
 
   const databaseName = `c2f_bench_${startedAt.getTime()}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
