@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { useCommitLanes } from "./one-commit.js";
 import * as schema from "./schema/index.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -35,8 +36,9 @@ export async function connectDatabase(input: {
   const logger = input.logQuery ? { logQuery: input.logQuery } : false;
   if (input.databaseUrl) {
     await migrateOnPostgres(input.databaseUrl);
+    const poolSize = input.poolSize ?? 10;
     const client = postgres(input.databaseUrl, {
-      max: input.poolSize ?? 10,
+      max: poolSize,
       onnotice: () => {},
       connection: { application_name: "cloud2fa" },
       // While the database is away, fail fast (503) rather than queue behind the driver's growing
@@ -45,7 +47,8 @@ export async function connectDatabase(input: {
       backoff: () => 0.2,
     });
     const db = drizzlePostgres(preparingStatements(client), { schema, casing: "snake_case", logger });
-    pipelinedDrivers.set(db, { client, prepare: true, logQuery: input.logQuery });
+    // Issue 18: the code checks' transactions get a few connections of the pool (db/one-commit.ts).
+    useCommitLanes(db, client, { lanes: commitLanesFor(poolSize), prepare: true, logQuery: input.logQuery });
     return {
       db,
       kind: "postgres",
@@ -75,6 +78,11 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
       ) => target.unsafe(query, parameters, { ...options, prepare: true });
     },
   });
+}
+
+/** Half the pool, at least one: the rest serves everything else (the session look-ups above all). */
+export function commitLanesFor(poolSize: number): number {
+  return Math.max(1, Math.floor(poolSize / 2));
 }
 
 /** Several instances may start at once: an advisory lock lets one migrate while the others wait. */
@@ -142,90 +150,6 @@ function appendChunks(query: SQL, built: { sql: string; params: unknown[] }): bo
     }
   }
   return true;
-}
-
-/** The postgres.js client under a Database's Db, for `inOneCommit`; PGlite has none (nothing to pipeline). */
-const pipelinedDrivers = new WeakMap<
-  object,
-  { client: postgres.Sql; prepare: boolean; logQuery: ((query: string) => void) | undefined }
->();
-
-/** The statements of one transaction that settles a code (`inOneCommit`). */
-export interface OneCommit {
-  /** A statement of the transaction; the first goes out with its BEGIN, in one write and one round trip. */
-  rows<T>(query: SQL): Promise<T[]>;
-  /** The last statement, sent with the COMMIT in one write: its rows once both are answered (committed). */
-  rowsAndCommit<T>(query: SQL): Promise<T[]>;
-}
-
-/**
- * One transaction and one commit for a code check (issue 18): the charge, the check in between, and the
- * settling statement, committed durably together before the answer. On PostgreSQL, BEGIN rides with the
- * first statement and COMMIT with the last, so the transaction costs the round trips of its two
- * statements; each row the first statement writes stays locked until the commit. `work` returning commits
- * (if `rowsAndCommit` did not); `work` throwing rolls back. On PGlite, Drizzle's transaction.
- */
-export async function inOneCommit<T>(db: Db, work: (tx: OneCommit) => Promise<T>): Promise<T> {
-  const driver = pipelinedDrivers.get(db);
-  if (!driver) {
-    return db.transaction((tx) =>
-      work({ rows: (query) => queryRows(tx, query), rowsAndCommit: (query) => queryRows(tx, query) }),
-    );
-  }
-  const reserved = await driver.client.reserve();
-  // An object, not a `let`: TypeScript would narrow a `let` across the closures below.
-  const transaction: { state: "none" | "open" | "committed" } = { state: "none" };
-  // A connection the driver lost is not this transaction's to give back: postgres.js already took it.
-  let isConnectionLost = false;
-  const statement = (text: string, parameters: unknown[] = [], prepare = false) => {
-    driver.logQuery?.(text);
-    const pending = reserved.unsafe(text, parameters as postgres.ParameterOrJSON<never>[], { prepare });
-    pending.catch((error: unknown) => {
-      if (!(error instanceof postgres.PostgresError)) isConnectionLost = true;
-    });
-    return pending.execute();
-  };
-  const send = (query: SQL) => {
-    const built =
-      textOf(query) ??
-      (db as unknown as { dialect: { sqlToQuery(query: SQL): Query } }).dialect.sqlToQuery(query);
-    return statement(built.sql, built.params, driver.prepare);
-  };
-  try {
-    const result = await work({
-      async rows<R>(query: SQL) {
-        if (transaction.state === "committed") throw new Error("inOneCommit: a statement after the commit");
-        const begun = transaction.state === "none" ? statement("begin") : null;
-        transaction.state = "open";
-        const sent = send(query);
-        if (begun) await begun;
-        return (await sent) as unknown as R[];
-      },
-      async rowsAndCommit<R>(query: SQL) {
-        if (transaction.state === "committed") throw new Error("inOneCommit: a statement after the commit");
-        if (transaction.state === "none") {
-          transaction.state = "committed";
-          return (await send(query)) as unknown as R[];
-        }
-        const sent = send(query);
-        const committed = statement("commit");
-        transaction.state = "committed";
-        // A failed statement aborts the transaction: PostgreSQL answers its COMMIT with a rollback.
-        const [rows] = await Promise.all([sent, committed]);
-        return rows as unknown as R[];
-      },
-    });
-    if (transaction.state === "open") {
-      transaction.state = "committed";
-      await statement("commit");
-    }
-    return result;
-  } catch (error) {
-    if (transaction.state === "open" && !isConnectionLost) await statement("rollback").catch(() => {});
-    throw error;
-  } finally {
-    if (!isConnectionLost) reserved.release();
-  }
 }
 
 /** Timestamps of raw statements come back as strings (with their offset) through Drizzle's drivers. */

@@ -2,7 +2,7 @@ import { isCodeEntryLocked, SESSION_TOKEN_BYTES, type TwoFactorMethod } from "@c
 import { type SQL, sql } from "drizzle-orm";
 import type { KeyRing } from "../../crypto/secret-box.js";
 import { createId, createToken } from "../../crypto/tokens.js";
-import { inOneCommit } from "../../db/connect.js";
+import { inOneCommit } from "../../db/one-commit.js";
 import { AppError } from "../../http/errors.js";
 import type { MailMessage } from "../../mail/mailer.js";
 import { auditEventInsertWhen, selfAuditOf } from "../audit/record-event.js";
