@@ -2,12 +2,13 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { type Query, SQL, StringChunk, sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgSession } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { readPostgresUrl } from "./postgres-url.js";
 import * as schema from "./schema/index.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -29,14 +30,19 @@ export async function connectDatabase(input: {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Named prepared statements (DATABASE_PREPARE); unset: on, unless the URL says ?pgbouncer=true. */
+  prepare?: boolean | undefined;
   /** Sees every statement sent (tests count round trips with it). */
   logQuery?: (query: string) => void;
 }): Promise<Database> {
   const logger = input.logQuery ? { logQuery: input.logQuery } : false;
   if (input.databaseUrl) {
-    await migrateOnPostgres(input.databaseUrl);
-    const client = postgres(input.databaseUrl, {
+    const { url, isPgBouncer } = readPostgresUrl(input.databaseUrl);
+    const prepare = input.prepare ?? isPgBouncer !== true;
+    await migrateOnPostgres(url, prepare);
+    const client = postgres(url, {
       max: input.poolSize ?? 10,
+      prepare,
       onnotice: () => {},
       connection: { application_name: "cloud2fa" },
       // While the database is away, fail fast (503) rather than queue behind the driver's growing
@@ -45,7 +51,11 @@ export async function connectDatabase(input: {
       backoff: () => 0.2,
     });
     return {
-      db: drizzlePostgres(preparingStatements(client), { schema, casing: "snake_case", logger }),
+      db: drizzlePostgres(prepare ? preparingStatements(client) : client, {
+        schema,
+        casing: "snake_case",
+        logger,
+      }),
       kind: "postgres",
       close: () => client.end({ timeout: 5 }),
     };
@@ -75,13 +85,22 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
   });
 }
 
-/** Several instances may start at once: an advisory lock lets one migrate while the others wait. */
-async function migrateOnPostgres(databaseUrl: string): Promise<void> {
-  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+/**
+ * Several instances may start at once: an advisory lock lets one migrate while the others wait. It is
+ * a transaction's lock around the whole migration: behind PgBouncer's transaction pooling a session's
+ * lock would be taken on one server connection and released (or left) on another.
+ */
+async function migrateOnPostgres(databaseUrl: string, prepare: boolean): Promise<void> {
+  const client = postgres(databaseUrl, { max: 1, prepare, onnotice: () => {} });
   try {
-    await client`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migratePostgres(drizzlePostgres(client, { casing: "snake_case" }), { migrationsFolder });
-    await client`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    await drizzlePostgres(client, { casing: "snake_case" }).transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+      // Drizzle's migrator, on this transaction: the transaction it opens becomes a savepoint of this one.
+      const session: PgSession = Object.assign(Object.create(tx._.session), {
+        transaction: (work: (nested: typeof tx) => Promise<unknown>) => tx.transaction(work),
+      });
+      await new PgDialect().migrate(readMigrationFiles({ migrationsFolder }), session, { migrationsFolder });
+    });
   } finally {
     await client.end({ timeout: 5 });
   }
