@@ -51,7 +51,7 @@ export async function connectDatabase(input: {
       backoff: () => 0.2,
     });
     return {
-      db: drizzlePostgres(prepare ? preparingStatements(client) : client, {
+      db: drizzlePostgres(sendingStatements(client, prepare), {
         schema,
         casing: "snake_case",
         logger,
@@ -68,11 +68,18 @@ export async function connectDatabase(input: {
 }
 
 /**
- * Drizzle sends every statement unprepared, so PostgreSQL parses and plans the hot paths' CTEs on
- * every request. Their texts are fixed (values are parameters), so let postgres.js prepare them once
- * per connection. Transactions run on the driver's own client and stay unprepared.
+ * How the pool sends a statement (a transaction's run on the driver's own client, untouched). Drizzle
+ * sends every statement unprepared, so PostgreSQL parses and plans the hot paths' CTEs on every
+ * request. Their texts are fixed (values are parameters), so let postgres.js prepare them once per
+ * connection. Without named statements (behind PgBouncer), one statement at a time per connection:
+ * PgBouncer 1.18 hands the server to another client at a ReadyForQuery even while a statement
+ * pipelined behind it (postgres.js's Parse/Describe/Flush, which has no Sync) waits for its answer.
  */
-function preparingStatements(client: postgres.Sql): postgres.Sql {
+function sendingStatements(client: postgres.Sql, prepare: boolean): postgres.Sql {
+  // `onexecute` is postgres.js's own hook (sql.begin uses it): false marks the connection busy until it answers.
+  const sending = (prepare
+    ? { prepare: true }
+    : { onexecute: () => false }) as unknown as postgres.UnsafeQueryOptions;
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property !== "unsafe") return Reflect.get(target, property, receiver);
@@ -80,7 +87,7 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
         query: string,
         parameters?: postgres.ParameterOrJSON<never>[],
         options?: postgres.UnsafeQueryOptions,
-      ) => target.unsafe(query, parameters, { ...options, prepare: true });
+      ) => target.unsafe(query, parameters, { ...options, ...sending });
     },
   });
 }

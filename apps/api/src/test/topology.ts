@@ -15,6 +15,8 @@ export interface Topology {
   /** The test's own view of the database, straight to PostgreSQL. */
   database: Database;
   databaseName: string;
+  /** The database through PgBouncer, as the API processes are given it (`?pgbouncer=true`). */
+  pgBouncerUrl: string;
   /** What PgBouncer logged so far (client logins name their database). */
   pgBouncerOutput(): string;
 }
@@ -64,6 +66,7 @@ export function createTopology() {
         instances,
         database,
         databaseName,
+        pgBouncerUrl: pgBouncer.urlOf(databaseName),
         pgBouncerOutput: () => pgBouncer.output.join(""),
       };
     },
