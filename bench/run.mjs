@@ -5,6 +5,7 @@
 //        pnpm bench --quick    (for tuning: valid-code verification and /api/me at concurrency 64 only,
 //                               beside one pgbench run; prints the figures, writes no report)
 //        pnpm bench --introspect (§8.2: POST /api/introspect beside GET /api/me at concurrency 64)
+//        pnpm bench --instances=3 (HAProxy → 1, 2, 3 API processes → PgBouncer → PostgreSQL; a list: =1,3)
 //        pnpm bench --password-burst [--api-root=<checkout>]
 //                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
 //                               sign-ins; --api-root measures another checkout's API, e.g. main's)
@@ -16,6 +17,7 @@ import os, { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, send } from "./lib/http-load.mjs";
+import { instanceCountsOf, runInstancesBench, writeInstancesReport } from "./lib/instances.mjs";
 import { createInstrument, sampleEventLoop } from "./lib/instrument.mjs";
 import { introspectEnv, measureIntrospection, writeIntrospectReport } from "./lib/introspect.mjs";
 import { runPasswordBurst, writePasswordBurstReport } from "./lib/password-burst.mjs";
@@ -39,6 +41,8 @@ const isSoak = process.argv.includes("--soak");
 const isQuick = process.argv.includes("--quick");
 const isPasswordBurst = process.argv.includes("--password-burst");
 const isIntrospect = process.argv.includes("--introspect");
+const instancesArgument = process.argv.find((arg) => arg.startsWith("--instances="));
+const instanceCounts = instancesArgument ? instanceCountsOf(instancesArgument) : null;
 const PLAN = {
   concurrency: isQuick || isIntrospect ? [64] : [16, 64],
   apiUsers: 4,
@@ -110,7 +114,7 @@ async function main() {
   try {
     // pgbench's 64 connections share max_connections with others' tests: run it while the API holds none.
     const ceilings = [];
-    if (!isSoak && !isPasswordBurst) {
+    if (!isSoak && !isPasswordBurst && !instanceCounts) {
       const setupSql = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} });
       await prepareCeilingTable(setupSql);
       await setupSql.end();
@@ -149,6 +153,32 @@ async function main() {
     const clone = (prefix, count) =>
       cloneUsers({ sql, key: KEY, templateUserId: seeded.templateUserId, prefix, count });
 
+    if (instanceCounts) {
+      await api.stop();
+      const [{ server_version: postgresVersion }] = await admin`show server_version`;
+      const rows = await runInstancesBench({
+        counts: instanceCounts,
+        apiDir,
+        root,
+        adminUrl: ADMIN_URL,
+        databaseUrl: databaseUrl.toString(),
+        databaseName,
+        env: {
+          ENCRYPTION_KEYS: `${KEY.id}:${KEY.key.toString("base64")}`,
+          SMTP_URL: smtp.url,
+          TRUST_PROXY: "1",
+        },
+        sql,
+        key: KEY,
+        templateUserId: seeded.templateUserId,
+        admin,
+        log,
+      });
+      const command = `pnpm bench ${instancesArgument}`;
+      const info = { root, startedAt, loadBefore, commit, dirty, builds, command, postgresVersion, rows };
+      writeInstancesReport({ ...info, cores: os.availableParallelism() });
+      return;
+    }
     if (isPasswordBurst) {
       log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; the burst`);
       const result = await runPasswordBurst({ base, sql, users: seeded.users, password: PASSWORD, log });
