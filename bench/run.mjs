@@ -7,6 +7,7 @@
 //        pnpm bench --introspect (§8.2: POST /api/introspect beside GET /api/me at concurrency 64)
 //        pnpm bench --audit-queries (issue 18: the audit trail's queries on a million events, before and
 //                               after migration 0012, under EXPLAIN ANALYZE)
+//        pnpm bench --instances=3 (HAProxy → 1, 2, 3 API processes → PgBouncer → PostgreSQL; a list: =1,3)
 //        pnpm bench --password-burst [--api-root=<checkout>]
 //                              (issue 13: waves of 200 wrong sign-ins from one address beside real users'
 //                               sign-ins; --api-root measures another checkout's API, e.g. main's)
@@ -19,6 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { auditQueriesReport, runAuditQueries } from "./lib/audit-queries.mjs";
 import { measure, send } from "./lib/http-load.mjs";
+import { instanceCountsOf, runInstancesBench, writeInstancesReport } from "./lib/instances.mjs";
 import { createInstrument, sampleEventLoop } from "./lib/instrument.mjs";
 import { introspectEnv, measureIntrospection, writeIntrospectReport } from "./lib/introspect.mjs";
 import { runPasswordBurst, writePasswordBurstReport } from "./lib/password-burst.mjs";
@@ -43,6 +45,8 @@ const isQuick = process.argv.includes("--quick");
 const isPasswordBurst = process.argv.includes("--password-burst");
 const isIntrospect = process.argv.includes("--introspect");
 const isAuditQueries = process.argv.includes("--audit-queries");
+const instancesArgument = process.argv.find((arg) => arg.startsWith("--instances="));
+const instanceCounts = instancesArgument ? instanceCountsOf(instancesArgument) : null;
 const PLAN = {
   concurrency: isQuick || isIntrospect ? [64] : [16, 64],
   apiUsers: 4,
@@ -119,7 +123,7 @@ async function main() {
   try {
     // pgbench's 64 connections share max_connections with others' tests: run it while the API holds none.
     const ceilings = [];
-    if (!isSoak && !isPasswordBurst) {
+    if (!isSoak && !isPasswordBurst && !instanceCounts) {
       const setupSql = postgres(databaseUrl.toString(), { max: 1, onnotice: () => {} });
       await prepareCeilingTable(setupSql);
       await setupSql.end();
@@ -158,6 +162,32 @@ async function main() {
     const clone = (prefix, count) =>
       cloneUsers({ sql, key: KEY, templateUserId: seeded.templateUserId, prefix, count });
 
+    if (instanceCounts) {
+      await api.stop();
+      const [{ server_version: postgresVersion }] = await admin`show server_version`;
+      const rows = await runInstancesBench({
+        counts: instanceCounts,
+        apiDir,
+        root,
+        adminUrl: ADMIN_URL,
+        databaseUrl: databaseUrl.toString(),
+        databaseName,
+        env: {
+          ENCRYPTION_KEYS: `${KEY.id}:${KEY.key.toString("base64")}`,
+          SMTP_URL: smtp.url,
+          TRUST_PROXY: "1",
+        },
+        sql,
+        key: KEY,
+        templateUserId: seeded.templateUserId,
+        admin,
+        log,
+      });
+      const command = `pnpm bench ${instancesArgument}`;
+      const info = { root, startedAt, loadBefore, commit, dirty, builds, command, postgresVersion, rows };
+      writeInstancesReport({ ...info, cores: os.availableParallelism() });
+      return;
+    }
     if (isPasswordBurst) {
       log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; the burst`);
       const result = await runPasswordBurst({ base, sql, users: seeded.users, password: PASSWORD, log });

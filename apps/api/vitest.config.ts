@@ -3,13 +3,15 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 // PGlite always; PostgreSQL too when DATABASE_URL is set (each test file makes its own database there).
 const databases = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
-// Needs PostgreSQL: several API processes share one database; faults runs its own private cluster.
+// Needs PostgreSQL: several API processes share one database; faults runs its own private cluster;
+// topology starts HAProxy and PgBouncer too.
 const postgresOnly = [
   "src/multi-instance.test.ts",
   "src/many-instances.test.ts",
   "src/faults.test.ts",
   "src/shutdown.test.ts",
   "src/concurrent-writes.test.ts",
+  "src/topology.test.ts",
 ];
 
 // Files that replace a module with vi.mock run in a fresh module graph of their own; every other file

@@ -67,6 +67,8 @@ describe("configuration (SPEC §5)", () => {
     [{ SERVICE_CREDENTIALS: `a:${"s".repeat(32)},a:${"t".repeat(32)}` }, "SERVICE_CREDENTIALS"],
     [{ SERVICE_CREDENTIALS: `a:${"s".repeat(32)},b:${"s".repeat(32)}` }, "SERVICE_CREDENTIALS"],
     [{ INTROSPECTION_RATE_LIMIT: "0" }, "INTROSPECTION_RATE_LIMIT"],
+    [{ DATABASE_PREPARE: "no" }, "DATABASE_PREPARE"],
+    [{ DATABASE_URL: "postgres://db/x?pgbouncer=yes", ENCRYPTION_KEYS: `k:${key}` }, "DATABASE_URL"],
   ])("a bad value stops start-up naming it: %o", (source, name) => {
     expect(() => readEnv(source)).toThrow(name);
   });
@@ -87,4 +89,23 @@ describe("§8.1 service credentials of internal deployments (SERVICE_CREDENTIALS
     ]);
     expect(env.INTROSPECTION_RATE_LIMIT).toBe(120);
   });
+});
+
+describe("named prepared statements (DATABASE_PREPARE) and PgBouncer", () => {
+  const withKeys = (source: Record<string, string>) => readEnv({ ENCRYPTION_KEYS: `k:${key}`, ...source });
+
+  it.each([
+    [{}, true],
+    [{ DATABASE_URL: "postgres://db/x" }, true],
+    [{ DATABASE_URL: "postgres://bouncer:6432/x?pgbouncer=true" }, false],
+    [{ DATABASE_URL: "postgres://bouncer:6432/x?sslmode=require&pgbouncer=true" }, false],
+    [{ DATABASE_URL: "postgres://db/x?pgbouncer=false" }, true],
+    [{ DATABASE_URL: "postgres://bouncer:6432/x?pgbouncer=true", DATABASE_PREPARE: "true" }, true],
+    [{ DATABASE_URL: "postgres://db/x", DATABASE_PREPARE: "false" }, false],
+  ])(
+    "%o → prepared statements %s (on by default; off at a URL marked pgbouncer=true; the variable wins)",
+    (source, prepare) => {
+      expect(withKeys(source).DATABASE_PREPARE).toBe(prepare);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { MAX_INTROSPECTIONS_PER_WINDOW } from "@cloud2fa/domain";
 import { z } from "zod";
+import { readPostgresUrl } from "./db/postgres-url.js";
 
 const keyList = z.string().transform((value, context) => {
   const keys: { id: string; key: Buffer }[] = [];
@@ -54,7 +55,13 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+    .refine(
+      (url) => !/[?&]pgbouncer=/.test(url) || readPostgresUrl(url).isPgBouncer !== undefined,
+      "expected pgbouncer=true or pgbouncer=false in the URL's query",
+    )
     .optional(),
+  // Named prepared statements; unset: on, unless DATABASE_URL carries ?pgbouncer=true (docs/scale-out.md).
+  DATABASE_PREPARE: z.enum(["true", "false"]).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   SMTP_URL: z
     .string()
@@ -72,7 +79,10 @@ const envSchema = z.object({
   SSO_ALLOW_HTTP_LOOPBACK_ISSUER: z.enum(["0", "1"]).default("0"),
 });
 
-export type Env = z.infer<typeof envSchema> & { PUBLIC_URL: string };
+export type Env = Omit<z.infer<typeof envSchema>, "DATABASE_PREPARE"> & {
+  PUBLIC_URL: string;
+  DATABASE_PREPARE: boolean;
+};
 
 /** The one place that reads process.env: a bad value stops start-up with a message that names it. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
@@ -90,5 +100,8 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   // Read as the URL parser writes it (lower-case scheme and host), so S5's "over HTTPS" test holds.
   const publicUrl = new URL(env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).href;
-  return { ...env, PUBLIC_URL: publicUrl.replace(/\/$/, "") };
+  // PgBouncer before 1.21 (transaction pooling) does not carry a named statement from one transaction to the next.
+  const isPgBouncer = env.DATABASE_URL ? readPostgresUrl(env.DATABASE_URL).isPgBouncer : undefined;
+  const prepare = env.DATABASE_PREPARE ? env.DATABASE_PREPARE === "true" : isPgBouncer !== true;
+  return { ...env, PUBLIC_URL: publicUrl.replace(/\/$/, ""), DATABASE_PREPARE: prepare };
 }

@@ -10,7 +10,11 @@ import { resealSsoClientSecrets } from "./services/sso/reseal-client-secrets.js"
 async function main(): Promise<void> {
   const logger = createConsoleLogger();
   const env = readEnvOrExit();
-  const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  const database = await connectDatabase({
+    databaseUrl: env.DATABASE_URL,
+    prepare: env.DATABASE_PREPARE,
+    dataDir: env.DATA_DIR,
+  });
   try {
     const report = await resealSecrets({
       db: database.db,

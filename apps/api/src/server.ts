@@ -22,7 +22,11 @@ const SHUTDOWN_GRACE_IN_MS = 10_000;
 export async function runServer(clock: Clock): Promise<void> {
   const logger = createConsoleLogger();
   const env = readEnvOrExit();
-  const database = await connectDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  const database = await connectDatabase({
+    databaseUrl: env.DATABASE_URL,
+    prepare: env.DATABASE_PREPARE,
+    dataDir: env.DATA_DIR,
+  });
   const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL) : createDevMailer(env.DATA_DIR, logger);
   const keys = loadKeyRing(env, logger);
   const outbox = startOutboxSender({ db: database.db, mailer, keys, clock, logger });

@@ -2,13 +2,14 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { type Query, SQL, StringChunk, sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgSession } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { useCommitLanes } from "./one-commit.js";
+import { readPostgresUrl } from "./postgres-url.js";
 import * as schema from "./schema/index.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -30,15 +31,20 @@ export async function connectDatabase(input: {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Named prepared statements (DATABASE_PREPARE); unset: on, unless the URL says ?pgbouncer=true. */
+  prepare?: boolean | undefined;
   /** Sees every statement sent (tests count round trips with it). */
   logQuery?: (query: string) => void;
 }): Promise<Database> {
   const logger = input.logQuery ? { logQuery: input.logQuery } : false;
   if (input.databaseUrl) {
-    await migrateOnPostgres(input.databaseUrl);
+    const { url, isPgBouncer } = readPostgresUrl(input.databaseUrl);
+    const prepare = input.prepare ?? isPgBouncer !== true;
+    await migrateOnPostgres(url, prepare);
     const poolSize = input.poolSize ?? 10;
-    const client = postgres(input.databaseUrl, {
+    const client = postgres(url, {
       max: poolSize,
+      prepare,
       onnotice: () => {},
       connection: { application_name: "cloud2fa" },
       // While the database is away, fail fast (503) rather than queue behind the driver's growing
@@ -46,9 +52,15 @@ export async function connectDatabase(input: {
       connect_timeout: 2,
       backoff: () => 0.2,
     });
-    const db = drizzlePostgres(preparingStatements(client), { schema, casing: "snake_case", logger });
+    const db = drizzlePostgres(sendingStatements(client, prepare), { schema, casing: "snake_case", logger });
     // Issue 18: the code checks' transactions get a few connections of the pool (db/one-commit.ts).
-    useCommitLanes(db, client, { lanes: commitLanesFor(poolSize), prepare: true, logQuery: input.logQuery });
+    // Behind PgBouncer (no named statements), a lane waits for a COMMIT's answer before the next BEGIN.
+    useCommitLanes(db, client, {
+      lanes: commitLanesFor(poolSize),
+      prepare,
+      isPipelinedAcrossCommits: prepare,
+      logQuery: input.logQuery,
+    });
     return {
       db,
       kind: "postgres",
@@ -63,11 +75,18 @@ export async function connectDatabase(input: {
 }
 
 /**
- * Drizzle sends every statement unprepared, so PostgreSQL parses and plans the hot paths' CTEs on
- * every request. Their texts are fixed (values are parameters), so let postgres.js prepare them once
- * per connection. Transactions run on the driver's own client and stay unprepared.
+ * How the pool sends a statement (a transaction's run on the driver's own client, untouched). Drizzle
+ * sends every statement unprepared, so PostgreSQL parses and plans the hot paths' CTEs on every
+ * request. Their texts are fixed (values are parameters), so let postgres.js prepare them once per
+ * connection. Without named statements (behind PgBouncer), one statement at a time per connection:
+ * PgBouncer 1.18 hands the server to another client at a ReadyForQuery even while a statement
+ * pipelined behind it (postgres.js's Parse/Describe/Flush, which has no Sync) waits for its answer.
  */
-function preparingStatements(client: postgres.Sql): postgres.Sql {
+function sendingStatements(client: postgres.Sql, prepare: boolean): postgres.Sql {
+  // `onexecute` is postgres.js's own hook (sql.begin uses it): false marks the connection busy until it answers.
+  const sending = (prepare
+    ? { prepare: true }
+    : { onexecute: () => false }) as unknown as postgres.UnsafeQueryOptions;
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property !== "unsafe") return Reflect.get(target, property, receiver);
@@ -75,7 +94,7 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
         query: string,
         parameters?: postgres.ParameterOrJSON<never>[],
         options?: postgres.UnsafeQueryOptions,
-      ) => target.unsafe(query, parameters, { ...options, prepare: true });
+      ) => target.unsafe(query, parameters, { ...options, ...sending });
     },
   });
 }
@@ -85,13 +104,22 @@ export function commitLanesFor(poolSize: number): number {
   return Math.max(1, Math.floor(poolSize / 2));
 }
 
-/** Several instances may start at once: an advisory lock lets one migrate while the others wait. */
-async function migrateOnPostgres(databaseUrl: string): Promise<void> {
-  const client = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+/**
+ * Several instances may start at once: an advisory lock lets one migrate while the others wait. It is
+ * a transaction's lock around the whole migration: behind PgBouncer's transaction pooling a session's
+ * lock would be taken on one server connection and released (or left) on another.
+ */
+async function migrateOnPostgres(databaseUrl: string, prepare: boolean): Promise<void> {
+  const client = postgres(databaseUrl, { max: 1, prepare, onnotice: () => {} });
   try {
-    await client`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-    await migratePostgres(drizzlePostgres(client, { casing: "snake_case" }), { migrationsFolder });
-    await client`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    await drizzlePostgres(client, { casing: "snake_case" }).transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+      // Drizzle's migrator, on this transaction: the transaction it opens becomes a savepoint of this one.
+      const session: PgSession = Object.assign(Object.create(tx._.session), {
+        transaction: (work: (nested: typeof tx) => Promise<unknown>) => tx.transaction(work),
+      });
+      await new PgDialect().migrate(readMigrationFiles({ migrationsFolder }), session, { migrationsFolder });
+    });
   } finally {
     await client.end({ timeout: 5 });
   }

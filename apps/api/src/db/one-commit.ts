@@ -27,6 +27,12 @@ interface CommitLanes {
   client: postgres.Sql;
   lanes: Lane[];
   prepare: boolean;
+  /**
+   * The next transaction's BEGIN goes out behind a COMMIT before its answer. Not behind PgBouncer 1.18:
+   * at the COMMIT's answer it gives the server connection to another client, while what was pipelined
+   * behind it still waits there (db/connect.ts, sendingStatements).
+   */
+  isPipelinedAcrossCommits: boolean;
   logQuery: ((query: string) => void) | undefined;
 }
 
@@ -36,14 +42,25 @@ const lanesOf = new WeakMap<object, CommitLanes>();
 export function useCommitLanes(
   db: Db,
   client: postgres.Sql,
-  options: { lanes: number; prepare: boolean; logQuery: ((query: string) => void) | undefined },
+  options: {
+    lanes: number;
+    prepare: boolean;
+    isPipelinedAcrossCommits: boolean;
+    logQuery: ((query: string) => void) | undefined;
+  },
 ): void {
   const lanes = Array.from({ length: options.lanes }, () => ({
     connection: null,
     isBusy: false,
     waiting: [],
   }));
-  lanesOf.set(db, { client, lanes, prepare: options.prepare, logQuery: options.logQuery });
+  lanesOf.set(db, {
+    client,
+    lanes,
+    prepare: options.prepare,
+    isPipelinedAcrossCommits: options.isPipelinedAcrossCommits,
+    logQuery: options.logQuery,
+  });
 }
 
 /** The lane with the fewest transactions on it; resolves once it is this transaction's. */
@@ -91,12 +108,16 @@ export async function inOneCommit<T>(db: Db, work: (tx: OneCommit) => Promise<T>
     state: "none",
     isHandedOn: false,
   };
-  const end = () => {
+  const handOnOnce = () => {
+    if (transaction.isHandedOn) return;
+    transaction.isHandedOn = true;
+    handOn(lane);
+  };
+  /** The last statement is sent (`last`: its answer): the lane goes to the next transaction. */
+  const end = (last?: Promise<unknown>) => {
     transaction.state = "ended";
-    if (!transaction.isHandedOn) {
-      transaction.isHandedOn = true;
-      handOn(lane);
-    }
+    if (driver.isPipelinedAcrossCommits || !last) handOnOnce();
+    else last.then(handOnOnce, handOnOnce);
   };
   const statement = (text: string, parameters: unknown[] = [], prepare = false) => {
     driver.logQuery?.(text);
@@ -128,31 +149,32 @@ export async function inOneCommit<T>(db: Db, work: (tx: OneCommit) => Promise<T>
         if (transaction.state === "ended") throw new Error("inOneCommit: a statement after the commit");
         if (transaction.state === "none") {
           const sent = send(query);
-          end();
+          end(sent);
           return (await sent) as unknown as R[];
         }
         const sent = send(query);
         // A failed statement aborts the transaction: PostgreSQL answers its COMMIT with a rollback.
         const committed = statement("commit");
-        end();
+        end(committed);
         const [rows] = await Promise.all([sent, committed]);
         return rows as unknown as R[];
       },
     });
     if (transaction.state === "open") {
       const committed = statement("commit");
-      end();
+      end(committed);
       await committed;
     }
     return result;
   } catch (error) {
     if (transaction.state === "open") {
       const rolledBack = statement("rollback");
-      end();
+      end(rolledBack);
       await rolledBack.catch(() => {});
     }
     throw error;
   } finally {
-    end();
+    // Nothing was sent (work threw first, or returned without a statement): the lane is free at once.
+    if (transaction.state !== "ended") end();
   }
 }

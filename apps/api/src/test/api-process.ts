@@ -133,6 +133,7 @@ export interface Reply {
     challengeId?: string;
     method?: string;
     secret?: string;
+    recoveryCodes?: string[];
     error?: { code: string; message: string };
   } | null;
   cookie: string | undefined;

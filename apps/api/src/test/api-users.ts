@@ -11,6 +11,8 @@ export interface TotpUser {
   email: string;
   secret: string;
   confirmedStep: number;
+  /** The ten codes the confirmation showed once. */
+  recoveryCodes: string[];
 }
 
 /** Sign up, verify the email and sign in through `base`; returns the session cookie. */
@@ -58,7 +60,12 @@ export async function createRootWithTotp(
   );
   expect(confirmed.status).toBe(200);
   expect((await post(base, "/api/auth/logout", {}, { cookie, headers })).status).toBe(204);
-  return { email, secret, confirmedStep: totpStepAt(confirmedAt) };
+  return {
+    email,
+    secret,
+    confirmedStep: totpStepAt(confirmedAt),
+    recoveryCodes: confirmed.body?.recoveryCodes ?? [],
+  };
 }
 
 /** Through `base`: sign up, verify, enable the email factor with the mailed code, sign out. */
