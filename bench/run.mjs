@@ -361,6 +361,8 @@ async function main() {
       idleEventLoop,
       postgresVersion,
       plan: PLAN,
+      // --previous=<file in bench/results>: the report to compare with (default: latest.md, the last one).
+      previousReport: process.argv.find((arg) => arg.startsWith("--previous="))?.slice("--previous=".length),
     });
   } finally {
     await cleanUp();

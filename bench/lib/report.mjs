@@ -68,10 +68,58 @@ function boundsOf(row, ceiling, cores) {
   return [
     `What 15% would take: ${fmt(target, 0)} verifications/s on ${cores} cores leave **${fmt((cores * 1e3) / target, 2)} ms of CPU per`,
     `verification** for the API, PostgreSQL and the load generator together; this run spent ${fmt(api + pg + loadGen, 2)} ms.`,
-    `PostgreSQL's share alone (${fmt(pg, 2)} ms: two statements, two commits, about ten row and index writes) would cap`,
+    `PostgreSQL's share alone (${fmt(pg, 2)} ms) would cap`,
     `the rate at ${fmt(pgBound, 0)}/s = **${fmt((pgBound / ceiling) * 100)}% of the ceiling** with every core its own and the API free;`,
     `the API's share alone (${fmt(api, 2)} ms on its one event loop) at ${fmt(apiBound, 0)}/s. At concurrency 64 a p99 under`,
     `50 ms needs, by Little's law, well over 64 / 0.05 s = 1,280 verifications/s.`,
+  ];
+}
+
+/** Issue 18: the CPU a verification costs the API and PostgreSQL together, against 1.0 ms, per run. */
+const CPU_PER_VERIFICATION_TARGET_IN_MS = 1.0;
+
+function cpuPerVerificationLines(rows) {
+  const verifications = rows.filter((r) => r.label.startsWith("(a)"));
+  return [
+    "## CPU per verification, API + PostgreSQL (issue 18: at most 1.0 ms)",
+    "",
+    "| measurement | conc. | requests/s | p50 / p95 / p99 ms | API ms | PostgreSQL ms | together ms | |",
+    "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+    ...verifications.map((r) => {
+      const api = (r.usage.serverCpuSeconds / r.requests) * 1e3;
+      const pg = (r.usage.postgresCpuSeconds / r.requests) * 1e3;
+      const verdict = api + pg <= CPU_PER_VERIFICATION_TARGET_IN_MS ? "meets" : "**misses**";
+      return `| ${r.label} | ${r.concurrency} | ${fmt(r.perSecond)} | ${fmt(r.p50)} / ${fmt(r.p95)} / ${fmt(r.p99)} | ${fmt(api, 2)} | ${fmt(pg, 2)} | **${fmt(api + pg, 2)}** | ${verdict} |`;
+    }),
+  ];
+}
+
+/** The report this one replaces as latest.md (its title, command and results), to be read beside it. */
+function previousReportLines(root, previous) {
+  const path = join(root, "bench/results", previous ?? "latest.md");
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, "utf8").split("\n");
+  const title = text.find((line) => line.startsWith("# "))?.slice(2) ?? "";
+  const command = text.find((line) => line.startsWith("Command:")) ?? "";
+  // The rows of its "## Results" table only.
+  const start = text.indexOf("## Results");
+  const end = text.findIndex((line, index) => index > start && line.startsWith("## "));
+  const results =
+    start < 0
+      ? []
+      : text.slice(start, end < 0 ? undefined : end).filter((line) => /^\| \([abc]\) /.test(line));
+  const perRequest = text.find((line) => line.includes("Per request: API")) ?? "";
+  const perRequestNext = text[text.indexOf(perRequest) + 1] ?? "";
+  return [
+    "## The previous report, for comparison",
+    "",
+    `${title}. ${command}`,
+    "",
+    "| measurement | conc. | requests | wall s | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...results,
+    "",
+    `Its (a) valid code at concurrency 64: ${`${perRequest} ${perRequestNext}`.replace(/^.*Per request: /, "").trim()}`,
   ];
 }
 
@@ -91,6 +139,8 @@ export function writeReport(input) {
     `- Database ceiling (pgbench, single-row update per transaction): ${ceilings.map((c) => `${fmt(c.tps, 0)} tps`).join(" before the HTTP runs, ")} after them; the higher, **${fmt(ceiling, 0)} tps**, is the ceiling used.`,
     `- (a) code verification with a valid code at concurrency 64: **${fmt(verify64?.perSecond)} requests/s = ${fmt(ratio * 100)}% of the ceiling** — ${meetsRatio ? "**reaches** 15%" : "**misses** 15%"} (15% = ${fmt(ceiling * TARGET_RATIO, 0)}/s).`,
     `- Its p99 is **${fmt(verify64?.p99)} ms** — ${meetsP99 ? "**under** 50 ms" : "**not under** 50 ms"}.`,
+    "",
+    ...cpuPerVerificationLines(rows),
     "",
     "## Results",
     "",
@@ -172,6 +222,8 @@ export function writeReport(input) {
     "```",
     "",
     "Other work on the host skews the figures (see the load average and the *other* column); compare runs on a quiet machine.",
+    "",
+    ...previousReportLines(input.root, input.previousReport),
   ];
   writeFiles(input.root, input.startedAt, "", lines);
 }
