@@ -55,12 +55,14 @@ export async function connectDatabase(input: {
     const db = drizzlePostgres(sendingStatements(client, prepare), { schema, casing: "snake_case", logger });
     // Issue 18: the code checks' transactions get a few connections of the pool (db/one-commit.ts).
     // Behind PgBouncer (no named statements), a lane waits for a COMMIT's answer before the next BEGIN.
-    useCommitLanes(db, client, {
-      lanes: commitLanesFor(poolSize),
-      prepare,
-      isPipelinedAcrossCommits: prepare,
-      logQuery: input.logQuery,
-    });
+    if (commitLanesFor(poolSize) > 0) {
+      useCommitLanes(db, client, {
+        lanes: commitLanesFor(poolSize),
+        prepare,
+        isPipelinedAcrossCommits: prepare,
+        logQuery: input.logQuery,
+      });
+    }
     return {
       db,
       kind: "postgres",
@@ -99,9 +101,12 @@ function sendingStatements(client: postgres.Sql, prepare: boolean): postgres.Sql
   });
 }
 
-/** Half the pool, at least one: the rest serves everything else (the session look-ups above all). */
+/**
+ * Half the pool: the rest serves everything else (the session look-ups above all), which would wait
+ * for ever on a pool all of whose connections were lanes. A pool of one has none (Drizzle's transaction).
+ */
 export function commitLanesFor(poolSize: number): number {
-  return Math.max(1, Math.floor(poolSize / 2));
+  return Math.floor(poolSize / 2);
 }
 
 /**
