@@ -8,7 +8,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { useCommitLanes } from "./one-commit.js";
+import { createCommitLanes } from "./one-commit.js";
 import { readPostgresUrl } from "./postgres-url.js";
 import * as schema from "./schema/index.js";
 
@@ -42,8 +42,7 @@ export async function connectDatabase(input: {
     const prepare = input.prepare ?? isPgBouncer !== true;
     await migrateOnPostgres(url, prepare);
     const poolSize = input.poolSize ?? 10;
-    const client = postgres(url, {
-      max: poolSize,
+    const options = {
       prepare,
       onnotice: () => {},
       connection: { application_name: "cloud2fa" },
@@ -51,22 +50,32 @@ export async function connectDatabase(input: {
       // reconnect delay (up to 20 s), and keep trying every 0.2 s so the API recovers by itself.
       connect_timeout: 2,
       backoff: () => 0.2,
-    });
+    };
+    // Issue 18: the code checks' transactions run on lanes (db/one-commit.ts), each a client of one
+    // connection of its own, taken from the pool's size; the rest serves everything else.
+    const laneCount = commitLanesFor(poolSize);
+    const client = postgres(url, { ...options, max: poolSize - laneCount });
     const db = drizzlePostgres(sendingStatements(client, prepare), { schema, casing: "snake_case", logger });
-    // Issue 18: the code checks' transactions get a few connections of the pool (db/one-commit.ts).
-    // Behind PgBouncer (no named statements), a lane waits for a COMMIT's answer before the next BEGIN.
-    if (commitLanesFor(poolSize) > 0) {
-      useCommitLanes(db, client, {
-        lanes: commitLanesFor(poolSize),
-        prepare,
-        isPipelinedAcrossCommits: prepare,
-        logQuery: input.logQuery,
-      });
-    }
+    const lanes = createCommitLanes(db, {
+      count: laneCount,
+      connect: (onclose) => {
+        const lane = postgres(url, { ...options, max: 1, onclose });
+        // Drizzle's driver sets the client's types (timestamps and JSON passed through as text, as the
+        // statements expect them); a lane's client takes the same.
+        drizzlePostgres(lane);
+        return lane;
+      },
+      prepare,
+      // Behind PgBouncer (no named statements), a lane waits for a COMMIT's answer before the next BEGIN.
+      isPipelinedAcrossCommits: prepare,
+      logQuery: input.logQuery,
+    });
     return {
       db,
       kind: "postgres",
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await Promise.all([client.end({ timeout: 5 }), lanes.close()]);
+      },
     };
   }
   if (input.dataDir) mkdirSync(input.dataDir, { recursive: true });
@@ -101,10 +110,7 @@ function sendingStatements(client: postgres.Sql, prepare: boolean): postgres.Sql
   });
 }
 
-/**
- * Half the pool: the rest serves everything else (the session look-ups above all), which would wait
- * for ever on a pool all of whose connections were lanes. A pool of one has none (Drizzle's transaction).
- */
+/** Half the pool's connections, the other half for everything else; a pool of one has no lane. */
 export function commitLanesFor(poolSize: number): number {
   return Math.floor(poolSize / 2);
 }

@@ -68,6 +68,24 @@ describe("inOneCommit: one transaction, one commit", () => {
     expect(await counter()).toBe((before ?? 0) + 1);
   });
 
+  it("S8 its statements see the types every other statement sees: a jsonb parameter stays an object", async () => {
+    // The audit event of a sign-in code is written in this transaction; a lane's own client once
+    // stored its detail as a JSON string (postgres.js's default serializer, not Drizzle's).
+    await database.db.execute(
+      sql`create table if not exists lane_details (id int primary key, detail jsonb)`,
+    );
+    await inOneCommit(database.db, (tx) =>
+      tx.rowsAndCommit(
+        sql`insert into lane_details values (1, ${JSON.stringify({ purpose: "sign_in" })}::jsonb)`,
+      ),
+    );
+    const [row] = await queryRows<{ kind: string; purpose: string }>(
+      database.db,
+      sql`select jsonb_typeof(detail) as kind, detail->>'purpose' as purpose from lane_details where id = 1`,
+    );
+    expect(row).toEqual({ kind: "object", purpose: "sign_in" });
+  });
+
   it("work that returns after its first statement commits it", async () => {
     const before = (await counter()) ?? 0;
     await inOneCommit(database.db, (tx) => tx.rows(sql`update lane_counters set n = n + 2 where id = 1`));

@@ -1,12 +1,15 @@
 import type { Query, SQL } from "drizzle-orm";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { Db } from "./connect.js";
 import { queryRows, textOf } from "./connect.js";
 
 // Issue 18: a code check settles in one transaction with one commit. On PostgreSQL its transactions run
 // on a few connections of their own ("lanes"), one after the other on each, and pipelined: a
 // transaction's COMMIT and the next one's BEGIN and first statement go out in the same write. A lane is
-// busy from a transaction's first statement to its last, which is sent while the next one waits.
+// busy from a transaction's first statement to its last, which is sent while the next one waits. Each
+// lane is a postgres.js client of one connection that nothing else uses: when the connection is lost,
+// the driver opens a new one for the next statement, and a transaction that began on the old one stops
+// (503) instead of sending its rest, outside any transaction, on the new one.
 
 /** The statements of one transaction that settles a code (`inOneCommit`). */
 export interface OneCommit {
@@ -17,14 +20,14 @@ export interface OneCommit {
 }
 
 interface Lane {
-  /** Reserved when first needed, and again after the driver lost it. */
-  connection: postgres.ReservedSql | null;
+  client: postgres.Sql;
+  /** Counts the connections the lane lost: a transaction must end on the one it began on. */
+  epoch: number;
   isBusy: boolean;
   waiting: (() => void)[];
 }
 
 interface CommitLanes {
-  client: postgres.Sql;
   lanes: Lane[];
   prepare: boolean;
   /**
@@ -39,27 +42,43 @@ interface CommitLanes {
 const lanesOf = new WeakMap<object, CommitLanes>();
 
 /** Called by connectDatabase for PostgreSQL; PGlite has none (in process, nothing to pipeline). */
-export function useCommitLanes(
+export function createCommitLanes(
   db: Db,
-  client: postgres.Sql,
   options: {
-    lanes: number;
+    count: number;
+    /** A client of one connection; `onclose` is postgres.js's, called when it loses the connection. */
+    connect: (onclose: () => void) => postgres.Sql;
     prepare: boolean;
     isPipelinedAcrossCommits: boolean;
     logQuery: ((query: string) => void) | undefined;
   },
-): void {
-  const lanes = Array.from({ length: options.lanes }, () => ({
-    connection: null,
-    isBusy: false,
-    waiting: [],
-  }));
-  lanesOf.set(db, {
-    client,
-    lanes,
-    prepare: options.prepare,
-    isPipelinedAcrossCommits: options.isPipelinedAcrossCommits,
-    logQuery: options.logQuery,
+): { close(): Promise<void> } {
+  const lanes: Lane[] = Array.from({ length: options.count }, () => {
+    const lane = { epoch: 0, isBusy: false, waiting: [] } as unknown as Lane;
+    lane.client = options.connect(() => {
+      lane.epoch += 1;
+    });
+    return lane;
+  });
+  if (lanes.length > 0) {
+    lanesOf.set(db, {
+      lanes,
+      prepare: options.prepare,
+      isPipelinedAcrossCommits: options.isPipelinedAcrossCommits,
+      logQuery: options.logQuery,
+    });
+  }
+  return {
+    async close() {
+      await Promise.all(lanes.map((lane) => lane.client.end({ timeout: 5 })));
+    },
+  };
+}
+
+/** The connection a transaction began on is gone: stop, as the driver does for a lost connection. */
+function connectionLost(): Error {
+  return Object.assign(new Error("the connection of a code check's transaction was lost"), {
+    code: "CONNECTION_CLOSED",
   });
 }
 
@@ -95,14 +114,7 @@ export async function inOneCommit<T>(db: Db, work: (tx: OneCommit) => Promise<T>
     );
   }
   const lane = await acquire(driver.lanes);
-  let connection: postgres.ReservedSql;
-  try {
-    lane.connection ??= await driver.client.reserve();
-    connection = lane.connection;
-  } catch (error) {
-    handOn(lane);
-    throw error;
-  }
+  const epoch = lane.epoch;
   // An object, not a `let`: TypeScript would narrow a `let` across the closures below.
   const transaction: { state: "none" | "open" | "ended"; isHandedOn: boolean } = {
     state: "none",
@@ -120,13 +132,12 @@ export async function inOneCommit<T>(db: Db, work: (tx: OneCommit) => Promise<T>
     else last.then(handOnOnce, handOnOnce);
   };
   const statement = (text: string, parameters: unknown[] = [], prepare = false) => {
+    if (lane.epoch !== epoch) throw connectionLost();
     driver.logQuery?.(text);
-    const pending = connection.unsafe(text, parameters as postgres.ParameterOrJSON<never>[], { prepare });
-    pending.catch((error: unknown) => {
-      // A connection the driver lost is not this lane's any more (postgres.js closed it): reserve anew.
-      if (!(error instanceof postgres.PostgresError) && lane.connection === connection)
-        lane.connection = null;
-    });
+    const pending = lane.client.unsafe(text, parameters as postgres.ParameterOrJSON<never>[], { prepare });
+    // Handled here too: when the connection goes, every statement sent on it fails, and a transaction
+    // awaits only the first failure (an unhandled one would end the process).
+    pending.catch(() => {});
     return pending.execute();
   };
   const send = (query: SQL) => {
