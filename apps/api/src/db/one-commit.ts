@@ -53,11 +53,16 @@ export function createCommitLanes(
     logQuery: ((query: string) => void) | undefined;
   },
 ): { close(): Promise<void> } {
-  const lanes: Lane[] = Array.from({ length: options.count }, () => {
-    const lane = { epoch: 0, isBusy: false, waiting: [] } as unknown as Lane;
-    lane.client = options.connect(() => {
-      lane.epoch += 1;
-    });
+  const lanes = Array.from({ length: options.count }, () => {
+    const lane: Lane = {
+      // Called when the connection is lost, after this lane exists.
+      client: options.connect(() => {
+        lane.epoch += 1;
+      }),
+      epoch: 0,
+      isBusy: false,
+      waiting: [],
+    };
     return lane;
   });
   if (lanes.length > 0) {

@@ -176,7 +176,7 @@ export async function verifyChallenge({
       const { token, tokenHash } = createToken(deps.random, SESSION_TOKEN_BYTES);
       const accepted = auditEventInsertWhen(
         deps,
-        audit("two_factor.code_accepted"),
+        audit("two_factor.code_accepted", codeDetailOf(charged)),
         sql`select 1 from session`,
       );
       const [settled] = await tx.rowsAndCommit<{ created: number }>(
@@ -229,23 +229,22 @@ export async function verifyChallenge({
   }
 }
 
+/** The events of a sign-in code are the user's own (actor and subject); a code's detail is its use. */
 function auditOf(charged: ChargedChallenge, meta: RequestMeta) {
   const party = { id: charged.userId, kind: charged.kind, email: charged.email };
-  const audit = selfAuditOf({ accountId: charged.accountId, party, meta });
-  const detail = { purpose: "sign_in", method: charged.challengeMethod };
-  return (type: "two_factor.code_accepted" | "two_factor.code_rejected") => audit(type, detail);
+  return selfAuditOf({ accountId: charged.accountId, party, meta });
 }
+const codeDetailOf = (charged: ChargedChallenge) => ({ purpose: "sign_in", method: charged.challengeMethod });
 
 /** A wrong code's audit events and notices (the first wrong code of a challenge, a lock, the hard cap). */
 function refusalOf(charged: ChargedChallenge, now: Date, meta: RequestMeta) {
-  const party = { id: charged.userId, kind: charged.kind, email: charged.email };
-  const audit = selfAuditOf({ accountId: charged.accountId, party, meta });
+  const audit = auditOf(charged, meta);
   const budget = toBudget(charged);
   const lockedUntil = isCodeEntryLocked(budget, now) ? budget.lockedUntil : null;
   const recipients = { subjectEmail: charged.email, rootEmail: charged.rootEmail };
   const facts = { at: now, meta };
   const events = [
-    auditOf(charged, meta)("two_factor.code_rejected"),
+    audit("two_factor.code_rejected", codeDetailOf(charged)),
     ...(lockedUntil ? [audit("two_factor.locked", { lockedUntil: lockedUntil.toISOString() })] : []),
     ...(charged.isLockingCharge
       ? [audit("two_factor.factor_locked", { failedCodes: charged.failedCodeStreak })]
